@@ -1,0 +1,54 @@
+// `guardrun demo`: a guarded run of a bundled agent against a bundled fake upstream. No key, no network.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from '../../package-root.js';
+import { startSession } from '../../session/run-session.js';
+import type { CommandContext } from '../context.js';
+import { colorsFor } from '../output.js';
+
+// Obviously not a real key: the fake upstream checks it the way the real API checks yours.
+const DEMO_KEY = 'sk-demo-guardrun-fake-key-0000000000000000';
+
+interface FakeUpstream {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function registerDemo(program: Command, ctx: CommandContext): void {
+  program
+    .command('demo')
+    .description('run a sample agent under guard against a local fake OpenAI server (no key, no network)')
+    .option('--session-file <path>', 'where to write the session record')
+    .action(async (flags: { sessionFile?: string }) => {
+      ctx.setExitCode(await demo(flags, ctx));
+    });
+}
+
+async function demo(flags: { sessionFile?: string }, ctx: CommandContext): Promise<number> {
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const say = (line: string): boolean => ctx.io.stderr.write(`${c.cyan('guardrun demo:')} ${line}\n`);
+  const fixtures = join(PACKAGE_ROOT, 'fixtures');
+  const { startFakeUpstream } = (await import(pathToFileURL(join(fixtures, 'fake-upstream.mjs')).href)) as {
+    startFakeUpstream(o: { openaiKey: string }): Promise<FakeUpstream>;
+  };
+  const upstream = await startFakeUpstream({ openaiKey: DEMO_KEY });
+  try {
+    say(`fake OpenAI upstream on ${upstream.url} (it only accepts the demo key, which guardrun holds)`);
+    say('starting the sample agent with a per-session dummy key instead…');
+    const session = await startSession({
+      command: [process.execPath, join(fixtures, 'demo', 'agent.mjs')],
+      keys: [{ provider: 'openai', value: DEMO_KEY, source: 'demo' }],
+      cwd: ctx.io.cwd,
+      env: ctx.io.env,
+      upstreams: { openai: upstream.url },
+      sessionFile: flags.sessionFile,
+    });
+    const result = await session.done;
+    say(`the agent exited with ${result.exitCode}; every exchange is in ${result.sessionFile}`);
+    say(`look at it with: guardrun replay ${result.sessionFile}`);
+    return result.exitCode;
+  } finally {
+    await upstream.close();
+  }
+}

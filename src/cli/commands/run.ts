@@ -1,0 +1,113 @@
+// `guardrun [options] -- <command> [args...]`: the default command.
+import type { Command } from 'commander';
+import { GuardrunError } from '../../errors.js';
+import { openKeystore } from '../../secrets/open-keystore.js';
+import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
+import { startSession, type RunningSession, type SessionResult } from '../../session/run-session.js';
+import type { CommandContext } from '../context.js';
+import { colorsFor, formatError } from '../output.js';
+
+interface RunFlags {
+  keyEnv: string[];
+  profile?: string;
+  upstream?: string;
+  anthropicUpstream?: string;
+  sessionFile?: string;
+  nested?: boolean;
+  killTimeout: string;
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  program
+    .argument('[command...]', 'the agent command to run (put it after --)')
+    .option('--key-env <[provider=]VAR>', "take a provider's real key from guardrun's env variable VAR (repeatable; provider defaults to openai)", collect, [])
+    .option('--profile <name>', 'use the keys stored under this profile')
+    .option('--upstream <url>', 'OpenAI upstream (default $GUARDRUN_OPENAI_UPSTREAM or https://api.openai.com)')
+    .option('--anthropic-upstream <url>', 'Anthropic upstream (default $GUARDRUN_ANTHROPIC_UPSTREAM or https://api.anthropic.com)')
+    .option('--session-file <path>', 'where to write the session record (default .guardrun/sessions/<time>-<id>.jsonl)')
+    .option('--nested', 'allow running inside another guardrun session')
+    .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the child', '10')
+    .action(async (operands: string[], flags: RunFlags) => {
+      const command = ctx.childArgv ?? operands;
+      if (command.length === 0) {
+        throw new GuardrunError('E_USAGE', 'no command to run', 'put the agent command after --, e.g. guardrun -- node agent.js');
+      }
+      ctx.setExitCode(await run(command, flags, ctx));
+    });
+}
+
+async function run(command: string[], flags: RunFlags, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  if (io.env.GUARDRUN_SESSION && !flags.nested) {
+    throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
+  }
+  const killTimeout = Number(flags.killTimeout);
+  if (!Number.isFinite(killTimeout) || killTimeout < 0) {
+    throw new GuardrunError('E_USAGE', `--kill-timeout must be a number of seconds, not "${flags.killTimeout}"`, 'e.g. --kill-timeout 10');
+  }
+  const resolved = await resolveKeys({
+    keyEnv: flags.keyEnv.map(parseKeyEnv),
+    profile: flags.profile,
+    env: io.env,
+    openKeystore: () => openKeystore({ env: io.env }),
+  });
+  const session = await startSession({
+    command,
+    keys: resolved.keys,
+    cwd: io.cwd,
+    env: io.env,
+    removeFromChildEnv: resolved.childEnvRemove,
+    upstreams: { openai: flags.upstream, anthropic: flags.anthropicUpstream },
+    sessionFile: flags.sessionFile,
+    killGraceMs: killTimeout * 1000,
+  });
+  const detach = attachProcess(session, ctx);
+  try {
+    const result = await session.done;
+    io.stderr.write(summaryLine(result, command, ctx));
+    return result.exitCode;
+  } finally {
+    detach();
+  }
+}
+
+/** Wires process signals and crashes to the session. SIGINT from a terminal already reached the child (same process group). */
+function attachProcess(session: RunningSession, ctx: CommandContext): () => void {
+  const forward = (sig: NodeJS.Signals) => () => session.child.signal(sig);
+  const onTerm = forward('SIGTERM');
+  const onHup = forward('SIGHUP');
+  const onInt = ctx.io.stdin.isTTY ? () => undefined : forward('SIGINT');
+  const onCrash = (error: unknown): void => {
+    session.finalizeSync('crash', 70);
+    ctx.io.stderr.write(formatError(error, colorsFor(ctx.io.stderr, ctx.io.env)));
+    process.exit(70);
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  process.on('SIGINT', onInt);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  return () => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
+    process.off('SIGINT', onInt);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+  };
+}
+
+function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const lines: string[] = [];
+  if (result.child.spawnError) {
+    const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
+    lines.push(`${c.red('guardrun:')} ${what}: ${command[0]}`);
+  }
+  const { requests, costUsd } = result.stats;
+  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, $${costUsd.toFixed(4)})`);
+  return lines.join('\n') + '\n';
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

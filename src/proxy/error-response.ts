@@ -1,0 +1,48 @@
+// Errors guardrun answers itself, in the provider's own error JSON so SDKs surface them cleanly.
+import type { Provider } from '../providers.js';
+
+export interface ProxyError {
+  status: number;
+  /** Stable code: a rule id for denials, or guardrun_* for guardrun's own conditions. */
+  code: string;
+  message: string;
+}
+
+const OPENAI_TYPE: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_denied',
+  404: 'not_found_error',
+  413: 'invalid_request_error',
+  502: 'upstream_error',
+  504: 'upstream_error',
+};
+
+const ANTHROPIC_TYPE: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  502: 'api_error',
+  504: 'api_error',
+};
+
+export function errorBody(provider: Provider, error: ProxyError): string {
+  if (provider === 'anthropic') {
+    const type = ANTHROPIC_TYPE[error.status] ?? 'api_error';
+    return JSON.stringify({ type: 'error', error: { type, message: error.message, code: error.code } });
+  }
+  const type = OPENAI_TYPE[error.status] ?? 'guardrun_error';
+  return JSON.stringify({ error: { message: error.message, type, param: null, code: error.code } });
+}
+
+/** Headers for a guardrun answer; `x-should-retry: false` stops the SDKs' automatic retries. */
+export function errorHeaders(body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-should-retry': 'false',
+    'x-guardrun': 'denied',
+  };
+}

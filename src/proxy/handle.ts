@@ -1,0 +1,165 @@
+// One request from the agent: authenticate, classify, ask the guard, forward the original bytes, relay the answer.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Provider } from '../providers.js';
+import type { Recorder } from '../recording/recorder.js';
+import { sameSecret } from '../secrets/dummy-key.js';
+import { presentedHeaderName, presentedKey, setRealKey } from './credentials.js';
+import { errorBody, errorHeaders, type ProxyError } from './error-response.js';
+import { recordRequest, recordGuardrunAnswer } from './record-exchange.js';
+import { relayResponse } from './relay.js';
+import { routeOf } from './route.js';
+import type { Exchange, Guard } from './types.js';
+import type { Upstream } from './upstream.js';
+import { forwardHeaders } from './headers.js';
+
+export interface HandlerOptions {
+  dummyKey: string;
+  keys: Partial<Record<Provider, string>>;
+  upstreams: Partial<Record<Provider, Upstream>>;
+  recorder: Recorder;
+  guard: Guard;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+const NO_KEY_FIX: Record<Provider, string> = {
+  openai: 'run `guardrun key set openai`, or pass --key-env OPENAI_API_KEY',
+  anthropic: 'run `guardrun key set anthropic`, or pass --key-env anthropic=ANTHROPIC_API_KEY',
+};
+
+export function createHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  let nextId = 0;
+  return (req, res) => {
+    handle(req, res, options, () => ++nextId).catch((error: unknown) => {
+      // Last resort: never leave the agent hanging, never echo anything that might hold a key.
+      if (!res.headersSent) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptions, nextId: () => number): Promise<void> {
+  const url = req.url ?? '/';
+  const route = routeOf(url);
+  if (!route) {
+    req.resume();
+    return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic); ${req.method} ${url.split('?')[0]} is neither` });
+  }
+  const presented = presentedKey(req.headers);
+  if (presented === undefined || !sameSecret(presented, o.dummyKey)) {
+    req.resume();
+    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
+  }
+  const realKey = o.keys[route.provider];
+  const upstream = o.upstreams[route.provider];
+  if (realKey === undefined || upstream === undefined) {
+    req.resume();
+    return sendError(res, route.provider, { status: 401, code: 'guardrun_no_key', message: `guardrun holds no ${route.provider} key for this session; ${NO_KEY_FIX[route.provider]}` });
+  }
+
+  const body = await readBody(req, o.maxBodyBytes);
+  if (body === undefined) {
+    return sendError(res, route.provider, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` });
+  }
+  const exchange = classify(req, route, body, nextId());
+  recordRequest(o.recorder, o.guard, exchange, req.headers);
+
+  const verdict = await o.guard.checkRequest(exchange);
+  if (!verdict.allow) {
+    sendError(res, route.provider, verdict.error);
+    recordGuardrunAnswer(o.recorder, exchange, verdict.error);
+    o.guard.finish(exchange, { status: verdict.error.status, usage: undefined, costUsd: undefined, denied: true });
+    return;
+  }
+
+  const headers = forwardHeaders(req.headers);
+  setRealKey(route.provider, headers, realKey, presentedHeaderName(req.headers));
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
+  });
+  let upstreamRes;
+  try {
+    upstreamRes = await upstream.pool.request({
+      method: req.method as 'POST',
+      path: upstream.prefix + route.upstreamPath,
+      headers,
+      body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? (verdict.body ?? body) : undefined,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    if (abort.signal.aborted) return recordGuardrunAnswer(o.recorder, exchange, { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' });
+    const err: ProxyError = { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
+    sendError(res, route.provider, err);
+    recordGuardrunAnswer(o.recorder, exchange, err);
+    o.guard.finish(exchange, { status: 502, usage: undefined, costUsd: undefined, denied: false });
+    return;
+  }
+  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort });
+}
+
+function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
+  const contentType = String(req.headers['content-type'] ?? '');
+  let json: unknown;
+  if (body.length > 0 && contentType.includes('json')) {
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      json = undefined; // forwarded as is; the upstream answers the agent's own mistake
+    }
+  }
+  const fields = (json && typeof json === 'object' ? json : {}) as { model?: unknown; stream?: unknown };
+  const model = typeof fields.model === 'string' ? fields.model : deploymentOf(route.apiPath);
+  const method = req.method ?? 'GET';
+  const agentPath = route.provider === 'anthropic' ? `/anthropic${route.apiPath}` : route.apiPath;
+  return {
+    id,
+    provider: route.provider,
+    method,
+    path: req.url ?? '/',
+    apiPath: route.apiPath,
+    endpoint: `${method} ${agentPath}`,
+    model,
+    stream: fields.stream === true,
+    contentType,
+    body,
+    json,
+    startedMs: performance.now(),
+  };
+}
+
+/** Azure-style routes name the model in the path: /openai/deployments/<name>/chat/completions. */
+function deploymentOf(path: string): string | undefined {
+  const m = /\/deployments\/([^/]+)\//.exec(path);
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export function sendError(res: ServerResponse, provider: Provider, error: ProxyError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(provider, error);
+  res.writeHead(error.status, errorHeaders(body));
+  res.end(body);
+}
+
+function describeNetworkError(error: unknown): string {
+  const e = error as { code?: string; message?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code ?? e.message ?? 'unknown error';
+}

@@ -1,0 +1,74 @@
+// How an exchange becomes session events. Everything passes the guard's masker before it is written.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RecordedBody } from '../recording/format.js';
+import { RawJson } from '../recording/raw-json.js';
+import type { Recorder } from '../recording/recorder.js';
+import type { ProxyError } from './error-response.js';
+import { recordableHeaders } from './headers.js';
+import type { Exchange, Guard } from './types.js';
+
+const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
+const MAX_BINARY_BYTES = 256 * 1024;
+
+export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, headers: IncomingHttpHeaders): void {
+  recorder.write({
+    type: 'request',
+    id: ex.id,
+    time: new Date().toISOString(),
+    method: ex.method,
+    path: guard.maskText(ex.path),
+    provider: ex.provider,
+    endpoint: ex.endpoint,
+    model: ex.model,
+    stream: ex.stream,
+    headers: recordableHeaders(headers),
+    body: recordedBody(ex.body, ex.json !== undefined, guard.maskText),
+  });
+}
+
+export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: ProxyError): void {
+  recorder.write({
+    type: 'response',
+    id: ex.id,
+    time: new Date().toISOString(),
+    status: error.status,
+    headers: {},
+    durationMs: elapsed(ex),
+    error: { code: error.code, message: error.message },
+    source: 'guardrun',
+  });
+}
+
+/** A body for the session file: JSON verbatim when it parsed (and still parses after masking), else text, else base64. */
+export function recordedBody(body: Buffer, isJson: boolean, mask: (text: string) => string): RecordedBody | undefined {
+  if (body.length === 0) return undefined;
+  if (body.length > MAX_RECORDED_BYTES) return { omitted: 'larger than the recording limit', bytes: body.length };
+  const text = body.toString('utf8');
+  const utf8 = !text.includes('\uFFFD');
+  if (isJson && utf8) {
+    const masked = mask(text);
+    if (masked === text) return { json: new RawJson(text) };
+    try {
+      JSON.parse(masked);
+      return { json: new RawJson(masked) };
+    } catch {
+      return { json: maskDeep(JSON.parse(text), mask) }; // a match spanned JSON syntax: mask string by string
+    }
+  }
+  if (utf8) return { text: mask(text) };
+  if (body.length > MAX_BINARY_BYTES) return { omitted: 'binary body', bytes: body.length };
+  return { base64: body.toString('base64') };
+}
+
+function maskDeep(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [mask(k), maskDeep(v, mask)]));
+  }
+  return value;
+}
+
+export function elapsed(ex: Exchange): number {
+  return Math.round((performance.now() - ex.startedMs) * 100) / 100;
+}

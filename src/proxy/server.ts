@@ -1,0 +1,34 @@
+// The loopback HTTP server the agent talks to. Ephemeral port, 127.0.0.1 only.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHandler, type HandlerOptions } from './handle.js';
+
+export interface ProxyServer {
+  port: number;
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+export async function startProxy(options: HandlerOptions & { port?: number }): Promise<ProxyServer> {
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(options));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await Promise.all(Object.values(options.upstreams).map((u) => u?.pool.destroy().catch(() => undefined)));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The shapes the proxy hands to the rest of guardrun: one exchange, and the guard that rules on it.
+import type { Provider } from '../providers.js';
+import type { TokenUsage } from '../recording/format.js';
+import type { ProxyError } from './error-response.js';
+import type { SseEvent } from './sse.js';
+
+export interface Exchange {
+  id: number;
+  provider: Provider;
+  method: string;
+  /** Path as the agent sent it, with query. */
+  path: string;
+  /** Provider API path without query (`/v1/chat/completions`, `/v1/messages`). */
+  apiPath: string;
+  /** `METHOD /path` as the agent addressed guardrun (`POST /anthropic/v1/messages`), for policies. */
+  endpoint: string;
+  model: string | undefined;
+  stream: boolean;
+  contentType: string;
+  body: Buffer;
+  /** The parsed JSON body, when it was JSON. */
+  json: unknown;
+  startedMs: number;
+}
+
+export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; error: ProxyError };
+
+/** Filters the answer on its way to the agent: masking, tool-call hold-back. Must not throw (fail closed inside). */
+export interface ResponseFilter {
+  /** True once the filter refused something in this answer (a held tool call, a body replaced by an error). */
+  readonly denied: boolean;
+  /** A stream event in; the raw texts to send now (possibly none while holding back). */
+  event(event: SseEvent): string[];
+  /** The stream ended; whatever is still held. */
+  end(): string[];
+  /** A whole (non-stream) text body; a replacement, or an error to answer instead. */
+  body(text: string): { text: string } | { error: ProxyError };
+}
+
+export interface ExchangeResult {
+  status: number;
+  usage: TokenUsage | undefined;
+  costUsd: number | undefined;
+  denied: boolean;
+}
+
+/** What the proxy asks of the session: decisions, filters, and where results go. */
+export interface Guard {
+  checkRequest(exchange: Exchange): Promise<RequestVerdict>;
+  openResponse(exchange: Exchange): ResponseFilter;
+  /** Masks secrets in text bound for the session file or a message. */
+  maskText(text: string): string;
+  finish(exchange: Exchange, result: ExchangeResult): void;
+}

@@ -1,0 +1,45 @@
+// The upstreams guardrun may reach: one connection pool per provider, fixed at start. No request picks a host.
+import { Pool } from 'undici';
+import { GuardrunError } from '../errors.js';
+import { UPSTREAM_ENV, type Provider } from '../providers.js';
+
+export interface Upstream {
+  provider: Provider;
+  /** The URL as configured, for the session header and messages. */
+  url: string;
+  /** Path prefix kept from the URL (`https://gateway.example/openai` → `/openai`). */
+  prefix: string;
+  pool: Pool;
+}
+
+const TEN_MINUTES_MS = 10 * 60 * 1000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Parses and checks an upstream URL: https anywhere, plain http only to loopback (a real key must not cross a network in clear). */
+export function parseUpstreamUrl(provider: Provider, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new GuardrunError('E_CONFIG', `the ${provider} upstream "${value}" is not a URL`, `set ${UPSTREAM_ENV[provider]} or --upstream to a URL like https://api.${provider}.com`);
+  }
+  const loopback = LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new GuardrunError('E_CONFIG', `the ${provider} upstream ${url.origin} is not https (plain http is allowed to loopback only, so the real key never crosses a network in clear)`, 'use an https:// upstream URL');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new GuardrunError('E_CONFIG', `the ${provider} upstream URL must not carry credentials, a query or a fragment`, 'give the bare origin and optional path prefix, e.g. https://gateway.example/openai');
+  }
+  return url;
+}
+
+export function createUpstream(provider: Provider, value: string): Upstream {
+  const url = parseUpstreamUrl(provider, value);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const pool = new Pool(url.origin, {
+    headersTimeout: TEN_MINUTES_MS,
+    bodyTimeout: TEN_MINUTES_MS,
+    keepAliveTimeout: 30_000,
+  });
+  return { provider, url: url.origin + prefix, prefix, pool };
+}

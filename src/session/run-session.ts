@@ -1,0 +1,141 @@
+// One guarded run: proxy up, child started with a dummy key, everything recorded, all closed on every path.
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { DEFAULT_UPSTREAMS, UPSTREAM_ENV, type Provider } from '../providers.js';
+import { startProxy, type ProxyServer } from '../proxy/server.js';
+import { createUpstream, type Upstream } from '../proxy/upstream.js';
+import type { Guard } from '../proxy/types.js';
+import { FORMAT, FORMAT_VERSION, type SessionStart } from '../recording/format.js';
+import { createRecorder, ensureGuardrunDir, type Recorder } from '../recording/recorder.js';
+import { createDummyKey } from '../secrets/dummy-key.js';
+import type { HeldKey } from '../secrets/keystore.js';
+import { VERSION } from '../version.js';
+import { spawnChild, type ChildExit, type RunningChild } from './child.js';
+import { childEnv } from './child-env.js';
+import { createSessionGuard, type GuardSetup, type SessionStats } from './session-guard.js';
+
+export interface SessionOptions {
+  command: string[];
+  keys: HeldKey[];
+  cwd: string;
+  /** The environment the child's is derived from (guardrun's own). */
+  env: NodeJS.ProcessEnv;
+  /** Variables to keep from the child (the --key-env sources). */
+  removeFromChildEnv?: string[];
+  /** Upstream URL per provider; default from GUARDRUN_*_UPSTREAM in env, else the public APIs. */
+  upstreams?: Partial<Record<Provider, string>>;
+  sessionFile?: string;
+  /** Policy, approvals and masking; see session-guard.ts. */
+  guard?: GuardSetup;
+  /** Grace period between SIGTERM and SIGKILL for the child. */
+  killGraceMs?: number;
+  /** Start-header extras (e.g. replayOf). */
+  header?: Partial<SessionStart>;
+  /** Replace the upstream with something else (replay answers from a recording). */
+  guardOverride?: (base: Guard) => Guard;
+}
+
+export interface SessionResult {
+  exitCode: number;
+  child: ChildExit;
+  sessionFile: string;
+  sessionId: string;
+  stats: SessionStats;
+}
+
+export interface RunningSession {
+  sessionId: string;
+  sessionFile: string;
+  origin: string;
+  child: RunningChild;
+  done: Promise<SessionResult>;
+  /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
+  finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
+}
+
+export async function startSession(o: SessionOptions): Promise<RunningSession> {
+  const sessionId = randomBytes(6).toString('hex');
+  const startedAt = new Date();
+  const dummyKey = createDummyKey();
+  const providers = o.keys.map((k) => k.provider);
+  const upstreams = resolveUpstreams(providers, o.upstreams, o.env);
+  const sessionFile = o.sessionFile ? resolve(o.cwd, o.sessionFile) : defaultSessionFile(o.cwd, startedAt, sessionId);
+  const recorder = createRecorder(sessionFile);
+  const stats: SessionStats = { requests: 0, denied: 0, costUsd: 0, denials: [] };
+  let proxy: ProxyServer | undefined;
+  try {
+    const baseGuard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, setup: o.guard });
+    const guard = o.guardOverride ? o.guardOverride(baseGuard) : baseGuard;
+    recorder.write({
+      type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
+      time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
+      upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers, ...o.header,
+    });
+    proxy = await startProxy({
+      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
+    });
+  } catch (error) {
+    recorder.close();
+    await proxy?.close();
+    throw error;
+  }
+
+  const env = childEnv({
+    parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
+    realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [],
+  });
+  const child = spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  let finished = false;
+
+  const finish = (reason: 'exit' | 'signal' | 'crash', exitCode: number, exit?: ChildExit): void => {
+    if (finished) return;
+    finished = true;
+    if (exit) recorder.write({ type: 'child.exit', time: new Date().toISOString(), code: exit.code, signal: exit.signal, error: exit.spawnError?.message });
+    recorder.write({
+      type: 'session.end', time: new Date().toISOString(), reason, exitCode, requests: stats.requests, denied: stats.denied,
+      costUsd: round(stats.costUsd), durationMs: Date.now() - startedAt.getTime(),
+    });
+    recorder.close();
+  };
+
+  const done = (async (): Promise<SessionResult> => {
+    const exit = await child.exited;
+    await proxy.close();
+    finish(exit.signal ? 'signal' : 'exit', exit.exitCode, exit);
+    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats };
+  })();
+
+  return {
+    sessionId, sessionFile, origin: proxy.origin, child, done,
+    finalizeSync(reason, exitCode) {
+      child.signal('SIGTERM');
+      finish(reason, exitCode);
+    },
+  };
+}
+
+/** Starts a session and waits for it: the library's one-call form. */
+export async function runSession(o: SessionOptions): Promise<SessionResult> {
+  const running = await startSession(o);
+  return running.done;
+}
+
+function resolveUpstreams(providers: Provider[], given: Partial<Record<Provider, string>> | undefined, env: NodeJS.ProcessEnv): Partial<Record<Provider, Upstream>> {
+  const out: Partial<Record<Provider, Upstream>> = {};
+  for (const provider of providers) {
+    const url = given?.[provider] ?? env[UPSTREAM_ENV[provider]] ?? DEFAULT_UPSTREAMS[provider];
+    out[provider] = createUpstream(provider, url);
+  }
+  return out;
+}
+
+function defaultSessionFile(cwd: string, at: Date, id: string): string {
+  const dir = join(cwd, '.guardrun');
+  ensureGuardrunDir(dir);
+  const stamp = at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return join(dir, 'sessions', `${stamp}-${id}.jsonl`);
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
