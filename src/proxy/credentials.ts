@@ -1,6 +1,5 @@
 // Where agents put their key, and where each provider wants the real one.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Provider } from '../providers.js';
 
 /** Headers that can carry a credential; none of them is forwarded or recorded as sent. */
 export const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'proxy-authorization'] as const;
@@ -18,15 +17,10 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return undefined;
 }
 
-/** Sets the real key where the provider expects it, after every credential header was removed. */
-export function setRealKey(provider: Provider, headers: Record<string, string | string[]>, key: string, presentedAs: string): void {
-  if (provider === 'anthropic') {
-    headers['x-api-key'] = key;
-  } else if (presentedAs === 'api-key') {
-    headers['api-key'] = key; // Azure OpenAI style
-  } else {
-    headers.authorization = `Bearer ${key}`;
-  }
+/** Puts the real key in the header the agent used for the dummy (after every credential header was removed). */
+export function setRealKey(headers: Record<string, string | string[]>, key: string, presentedAs: string): void {
+  if (presentedAs === 'authorization') headers.authorization = `Bearer ${key}`;
+  else headers[presentedAs] = key; // x-api-key (Anthropic), api-key (Azure OpenAI)
 }
 
 export function presentedHeaderName(headers: IncomingHttpHeaders): string {

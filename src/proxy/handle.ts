@@ -73,7 +73,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   }
 
   const headers = forwardHeaders(req.headers);
-  setRealKey(route.provider, headers, realKey, presentedHeaderName(req.headers));
+  setRealKey(headers, realKey, presentedHeaderName(req.headers));
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer

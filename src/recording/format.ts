@@ -17,6 +17,8 @@ export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens?: number;
+  /** Anthropic cache writes, OpenAI cache_write_tokens: billed above the input price. */
+  cacheWriteInputTokens?: number;
   totalTokens?: number;
 }
 

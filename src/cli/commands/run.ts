@@ -62,6 +62,8 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     killGraceMs: killTimeout * 1000,
   });
   const detach = attachProcess(session, ctx);
+  // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
+  if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
   try {
     const result = await session.done;
     io.stderr.write(summaryLine(result, command, ctx));

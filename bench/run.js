@@ -1,0 +1,215 @@
+// `npm run bench [-- --quick] [-- --rounds N] [-- --targets direct,floor,guardrun,portkey]`
+// Starts a fake upstream and the targets (each its own process, all on 127.0.0.1), measures them in
+// interleaved rounds, prints markdown tables and PASS/MISS lines, writes bench/results/<date>.json.
+// Progress goes to stderr; the report to stdout.
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { installCleanup, stopProcess, cpuMicros, memoryMb, killAllSync } from './processes.js';
+import { startUpstream, directTarget, startFloor, startGuardrun, startPortkey, guardrunMissing, ROOT } from './targets.js';
+import { latencyC1, load, streams } from './measure.js';
+import { chatBody } from './payloads.js';
+import { agentRun, readGuardMs, summarizeAgent } from './agent-run.js';
+import { startupTimes } from './startup.js';
+import { summarize, ratios } from './summarize.js';
+import { renderTables, checks } from './report.js';
+import { machineInfo } from './machine.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    targets: { type: 'string', default: 'direct,floor,guardrun,portkey' },
+    'gap-ms': { type: 'string', default: '4' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write('usage: npm run bench -- [--quick] [--rounds N] [--targets direct,floor,guardrun,portkey] [--gap-ms 4]\n');
+  process.exit(0);
+}
+
+const quick = args.quick;
+const settings = {
+  quick,
+  rounds: Number(args.rounds ?? (quick ? 2 : 5)),
+  c1DurationMs: quick ? 500 : 1500,
+  c1MaxRequests: 20_000,
+  loadDurationS: quick ? 1 : 3,
+  connections: 32,
+  smallBytes: 2048,
+  largeBytes: 200 * 1024,
+  streamEvents: 50,
+  gapMs: Number(args['gap-ms']),
+  streamsPerRound: quick ? 3 : 5,
+  agentRounds: quick ? 1 : 3,
+  agentTurns: 50,
+  startupRuns: quick ? 5 : 10,
+};
+const wanted = new Set(args.targets.split(',').map((s) => s.trim()));
+wanted.add('direct'); // every "added" figure is relative to it
+
+const began = Date.now();
+const log = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+installCleanup();
+const scratch = mkdtempSync(join(tmpdir(), 'guardrun-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+const small = chatBody(settings.smallBytes);
+const large = chatBody(settings.largeBytes, { seed: 2 });
+const streamBody = chatBody(settings.smallBytes, { stream: true, seed: 3 });
+
+/** Runs `measure`, adding CPU per request of the target's process, the upstream and this load generator. */
+async function withCpu(target, upstream, measure) {
+  const read = () => ({ target: target.pid ? cpuMicros(target.pid) : null, upstream: cpuMicros(upstream.pid), self: process.cpuUsage() });
+  const before = read();
+  const figures = await measure();
+  const after = read();
+  const per = (a, b) => (a == null || !figures.requests ? null : (a - b) / figures.requests);
+  const self = (after.self.user + after.self.system - before.self.user - before.self.system) / (figures.requests || 1);
+  return { ...figures, cpuUsPerReq: per(after.target, before.target), upstreamCpuUsPerReq: per(after.upstream, before.upstream), clientCpuUsPerReq: self };
+}
+
+function phases(upstream) {
+  const c1 = { durationMs: settings.c1DurationMs, maxRequests: settings.c1MaxRequests };
+  const c32 = { durationS: settings.loadDurationS, connections: settings.connections };
+  return [
+    ['c1_2k', (t) => latencyC1(t, small, c1)],
+    ['c1_200k', (t) => latencyC1(t, large, c1)],
+    ['c32_2k', (t) => withCpu(t, upstream, () => load(t, small, c32))],
+    ['c32_200k', (t) => withCpu(t, upstream, () => load(t, large, c32))],
+    ['stream', (t) => streams(t, streamBody, { count: settings.streamsPerRound })],
+  ];
+}
+
+async function startTargets(upstream, skipped) {
+  const targets = [directTarget(upstream)];
+  const starters = {
+    floor: () => startFloor(upstream),
+    guardrun: () => {
+      const missing = guardrunMissing();
+      if (missing) throw new Error(missing);
+      return startGuardrun(upstream, { cwd: scratch, sessionFile: join(scratch, 's.jsonl') });
+    },
+    portkey: () => startPortkey(upstream),
+  };
+  for (const [name, start] of Object.entries(starters)) {
+    if (!wanted.has(name)) continue;
+    try {
+      targets.push(await start());
+      log(`${name} is up`);
+    } catch (error) {
+      skipped[name] = error.message;
+      log(`SKIPPING ${name}: ${error.message}`);
+    }
+  }
+  return targets;
+}
+
+async function warmUp(targets) {
+  for (const t of targets) {
+    await latencyC1(t, small, { durationMs: 300, warmup: 50 });
+    await latencyC1(t, large, { durationMs: 300, warmup: 10 });
+    await load(t, small, { durationS: 1, connections: settings.connections });
+    await streams(t, streamBody, { count: 1 });
+  }
+}
+
+async function measureRounds(targets, upstream, skipped) {
+  const rounds = [];
+  let active = targets;
+  for (let round = 1; round <= settings.rounds; round++) {
+    const figures = {};
+    for (const [phase, measure] of phases(upstream)) {
+      for (const t of active) {
+        try {
+          (figures[t.name] ??= {})[phase] = await measure(t);
+        } catch (error) {
+          (figures[t.name] ??= {})[phase] = { errors: 1, error: error.message };
+          log(`${t.name} ${phase} failed: ${error.message}`);
+        }
+        await pause(100);
+      }
+      const gone = active.filter((t) => t.handle?.exited);
+      for (const t of gone) skipped[t.name] = `exited (${t.handle.exitCode}) during round ${round}; stderr: ${t.handle.stderr.trim().slice(-400)}`;
+      active = active.filter((t) => !gone.includes(t));
+    }
+    rounds.push(figures);
+    log(`round ${round}/${settings.rounds} done`);
+  }
+  return rounds;
+}
+
+async function runAgent(upstream, targets, skipped) {
+  const floor = targets.find((t) => t.name === 'floor');
+  if (!targets.some((t) => t.name === 'guardrun') || !floor) {
+    skipped['agent run'] = 'needs guardrun and the floor';
+    return null;
+  }
+  const sessionFile = join(scratch, 'agent.jsonl');
+  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent' });
+  let run;
+  try {
+    run = await agentRun([targets[0], floor, guard], { rounds: settings.agentRounds, turns: settings.agentTurns, log });
+  } finally {
+    await stopProcess(guard.handle);
+  }
+  const summary = summarizeAgent(run, 'guardrun-agent', readGuardMs(sessionFile));
+  return { turnsPerConversation: settings.agentTurns, rounds: settings.agentRounds, ...summary };
+}
+
+async function main() {
+  const skipped = {};
+  const machine = machineInfo();
+  log(`${machine.cores} cores, ${machine.model}, Node ${machine.node}; ${settings.rounds} rounds${quick ? ' (quick)' : ''}`);
+  const upstream = await startUpstream({ gapMs: settings.gapMs, events: settings.streamEvents });
+  const targets = await startTargets(upstream, skipped);
+  await pause(500);
+  const memory = {};
+  for (const t of targets) if (t.pid) memory[t.name] = { idleMb: memoryMb(t.pid).rssMb };
+  log('warming up');
+  await warmUp(targets);
+  const rounds = await measureRounds(targets, upstream, skipped);
+  for (const t of targets) if (t.pid && !t.handle.exited) memory[t.name].peakMb = memoryMb(t.pid).peakMb;
+  log('agent-shaped run');
+  const agent = await runAgent(upstream, targets, skipped).catch((error) => {
+    skipped['agent run'] = error.message;
+    return null;
+  });
+  for (const t of targets) if (t.handle) await stopProcess(t.handle);
+  await stopProcess(upstream.handle);
+  let sessionFileMb = null;
+  try {
+    sessionFileMb = statSync(join(scratch, 's.jsonl')).size / 1024 / 1024;
+  } catch {
+    // guardrun not run, or it wrote no file
+  }
+  log('start-up times');
+  const startup = await startupTimes({ runs: settings.startupRuns, withGuardrun: targets.some((t) => t.name === 'guardrun'), cwd: scratch });
+
+  const names = targets.map((t) => t.name);
+  const summary = summarize(names, rounds, memory);
+  const labels = Object.fromEntries(targets.map((t) => [t.name, t.label]));
+  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, startup, sessionFileMb, rounds };
+  const report = `${renderTables(result)}\n\n${checks(result).join('\n')}\n`;
+  process.stdout.write(`\n${report}`);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...result, rounds: stripDelays(rounds), agentRows: agent?.rows }, null, 2)}\n`);
+  log(`wrote ${file}; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
+}
+
+/** The JSON keeps per-round figures but not the thousands of raw per-event delays. */
+function stripDelays(rounds) {
+  return rounds.map((r) => Object.fromEntries(Object.entries(r).map(([name, f]) => [name, f.stream ? { ...f, stream: { ...f.stream, delays: f.stream.delays?.length } } : f])));
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+  killAllSync();
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it, vi } from 'vitest';
+import { estimateRequest, outputBound } from './estimate.js';
+import { createTokenCounter } from './tokens.js';
+
+// One token per character keeps the expected numbers easy to follow.
+const counter = () => createTokenCounter({ countText: vi.fn((text: string) => text.length) });
+
+describe('estimateRequest', () => {
+  it('prices input plus the request output limit', () => {
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(993) }], max_completion_tokens: 500 };
+    const e = estimateRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', body, counter(), 4096);
+    expect(e.inputTokens).toBe(3 + 4 + 993);
+    expect(e.outputTokens).toBe(500);
+    expect(e.priceKnown).toBe(true);
+    expect(e.usd).toBeCloseTo((1000 * 0.15 + 500 * 0.6) / 1e6, 12);
+  });
+
+  it('assumes an output size when the request sets no limit', () => {
+    const body = { model: 'gpt-5', input: 'hello' };
+    const e = estimateRequest('openai', '/v1/responses', 'gpt-5', body, counter(), 2000);
+    expect(e.outputTokens).toBe(2000);
+    expect(e.usd).toBeCloseTo(((3 + 4 + 5) * 1.25 + 2000 * 10) / 1e6, 12);
+  });
+
+  it('uses max_tokens for Anthropic and prices with the Anthropic table', () => {
+    const body = { model: 'claude-haiku-4-5-20251001', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] };
+    const e = estimateRequest('anthropic', '/v1/messages', 'claude-haiku-4-5-20251001', body, counter(), 4096);
+    expect(e).toMatchObject({ inputTokens: 3 + 4 + 2, outputTokens: 1024, priceKnown: true });
+    expect(e.usd).toBeCloseTo((9 * 1 + 1024 * 5) / 1e6, 12);
+  });
+
+  it('gives embeddings no output', () => {
+    const body = { model: 'text-embedding-3-large', input: ['abc', 'de'] };
+    const e = estimateRequest('openai', '/v1/embeddings', undefined, body, counter(), 4096);
+    expect(e).toMatchObject({ inputTokens: 5, outputTokens: 0, priceKnown: true });
+    expect(e.usd).toBeCloseTo((5 * 0.13) / 1e6, 15);
+  });
+
+  it('counts but does not price an unknown model', () => {
+    const body = { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }] };
+    expect(estimateRequest('openai', '/v1/chat/completions', 'local-llama', body, counter(), 100)).toEqual({
+      inputTokens: 9,
+      outputTokens: 100,
+      usd: undefined,
+      priceKnown: false,
+    });
+  });
+});
+
+describe('outputBound', () => {
+  it.each([
+    ['chat prefers max_completion_tokens', '/v1/chat/completions', { max_completion_tokens: 10, max_tokens: 99 }, 10],
+    ['chat falls back to max_tokens', '/v1/chat/completions', { max_tokens: 99 }, 99],
+    ['chat multiplies by n', '/v1/chat/completions', { max_tokens: 100, n: 3 }, 300],
+    ['responses reads max_output_tokens', '/v1/responses', { max_output_tokens: 77, max_tokens: 5 }, 77],
+    ['junk limits are ignored', '/v1/chat/completions', { max_tokens: -1, max_completion_tokens: 'lots' }, 4096],
+    ['no body', '/v1/chat/completions', undefined, 4096],
+    ['embeddings', '/v1/embeddings', { max_tokens: 50 }, 0],
+  ])('%s', (_label, endpoint, body, expected) => {
+    expect(outputBound('openai', endpoint, body, 4096)).toBe(expected);
+  });
+});

@@ -1,0 +1,179 @@
+// Where the input tokens of a request are: a walk over each API's request shape, counting text pieces.
+// Counts are estimates. Not counted: server-side history (`previous_response_id`, `conversation`),
+// files and audio (their size is not in the request), and the exact size of images.
+import type { Provider } from '../providers.js';
+import type { EndpointKind } from './endpoint-kind.js';
+
+/** Counts one piece of text (the caller caches it). */
+export type CountText = (text: string) => number;
+
+// OpenAI's published recipe: 3 tokens a message plus its role (1), 1 more for a name, 3 to prime the reply.
+const PER_MESSAGE = 4;
+const PER_NAME = 1;
+const REPLY_PRIMING = 3;
+// Image sizes are not in the request. OpenAI: 85 at detail "low", 765 for a 1024x1024 image at "high".
+// Anthropic: about width*height/750, ~1,600 for the largest image it keeps unscaled.
+const OPENAI_IMAGE = 765;
+const OPENAI_IMAGE_LOW = 85;
+const ANTHROPIC_IMAGE = 1600;
+// Anthropic adds a tool-use system prompt when `tools` is set (346 tokens for Claude 4 models, per its docs).
+const ANTHROPIC_TOOL_SYSTEM = 346;
+
+type Json = Record<string, unknown>;
+
+export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText): number {
+  if (!isObject(body)) return 0;
+  const walk = new Walk(provider, count);
+  switch (kind) {
+    case 'chat':
+      return walk.chat(body);
+    case 'responses':
+      return walk.responses(body);
+    case 'messages':
+      return walk.messages(body);
+    case 'embeddings':
+      return walk.prompt(body.input);
+    case 'completions':
+      return walk.prompt(body.prompt);
+    default:
+      return 0;
+  }
+}
+
+class Walk {
+  constructor(
+    private readonly provider: Provider,
+    private readonly count: CountText,
+  ) {}
+
+  chat(body: Json): number {
+    let total = REPLY_PRIMING;
+    for (const m of array(body.messages)) {
+      if (!isObject(m)) continue;
+      total += PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
+      if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
+      for (const call of array(m.tool_calls)) if (isObject(call)) total += this.fn(call.function);
+      total += this.fn(m.function_call);
+    }
+    return total + this.definitions(body.tools) + this.definitions(body.functions) + this.schema(body.response_format);
+  }
+
+  responses(body: Json): number {
+    let total = REPLY_PRIMING;
+    if (typeof body.instructions === 'string') total += PER_MESSAGE + this.count(body.instructions);
+    if (typeof body.input === 'string') total += PER_MESSAGE + this.count(body.input);
+    for (const item of array(body.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
+    const format = isObject(body.text) ? body.text.format : undefined;
+    return total + this.definitions(body.tools) + this.schema(format);
+  }
+
+  messages(body: Json): number {
+    let total = REPLY_PRIMING + this.content(body.system);
+    for (const m of array(body.messages)) if (isObject(m)) total += PER_MESSAGE + this.content(m.content);
+    const tools = array(body.tools);
+    if (tools.length > 0) total += ANTHROPIC_TOOL_SYSTEM + this.definitions(tools);
+    return total;
+  }
+
+  /** Embeddings `input` / Completions `prompt`: a string, strings, or already-tokenized arrays. */
+  prompt(input: unknown): number {
+    if (typeof input === 'string') return this.count(input);
+    let total = 0;
+    for (const part of array(input)) {
+      if (typeof part === 'string') total += this.count(part);
+      else if (typeof part === 'number') total += 1;
+      else if (Array.isArray(part)) total += part.length;
+    }
+    return total;
+  }
+
+  private item(item: Json): number {
+    switch (item.type) {
+      case 'function_call':
+      case 'custom_tool_call':
+        return this.text(item.name) + this.text(item.arguments) + this.text(item.input);
+      case 'function_call_output':
+      case 'custom_tool_call_output':
+        return this.content(item.output);
+      case 'reasoning':
+        return this.content(item.summary);
+      case 'computer_call_output':
+        return OPENAI_IMAGE;
+      default:
+        return this.content(item.content);
+    }
+  }
+
+  /** A string, or an array of content parts/blocks as OpenAI and Anthropic both shape them. */
+  private content(content: unknown): number {
+    if (typeof content === 'string') return this.count(content);
+    let total = 0;
+    for (const part of array(content)) {
+      if (typeof part === 'string') total += this.count(part);
+      else if (isObject(part)) total += this.part(part);
+    }
+    return total;
+  }
+
+  private part(part: Json): number {
+    switch (part.type) {
+      case 'image_url':
+      case 'input_image':
+      case 'image':
+        return this.image(part);
+      case 'tool_use':
+      case 'server_tool_use':
+        return this.text(part.name) + this.json(part.input);
+      case 'tool_result':
+        return this.content(part.content);
+      case 'thinking':
+        return this.text(part.thinking);
+      case 'document':
+        return isObject(part.source) && part.source.type === 'text' ? this.text(part.source.data) : 0;
+      case 'refusal':
+        return this.text(part.refusal);
+      default:
+        return this.text(part.text);
+    }
+  }
+
+  private image(part: Json): number {
+    if (this.provider === 'anthropic') return ANTHROPIC_IMAGE;
+    const detail = isObject(part.image_url) ? part.image_url.detail : part.detail;
+    return detail === 'low' ? OPENAI_IMAGE_LOW : OPENAI_IMAGE;
+  }
+
+  /** A Chat Completions `function` / `function_call`: its name and JSON-text arguments. */
+  private fn(value: unknown): number {
+    return isObject(value) ? this.text(value.name) + this.text(value.arguments) : 0;
+  }
+
+  /** Tool definitions, counted as their JSON text (close to, a little above, what the APIs render). */
+  private definitions(tools: unknown): number {
+    let total = 0;
+    for (const tool of array(tools)) total += this.json(tool);
+    return total;
+  }
+
+  /** A structured-output format: only a JSON schema adds meaningful input. */
+  private schema(format: unknown): number {
+    return isObject(format) ? this.json(format.json_schema ?? format.schema) : 0;
+  }
+
+  private json(value: unknown): number {
+    if (value === undefined || value === null) return 0;
+    return this.count(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+
+  private text(value: unknown): number {
+    return typeof value === 'string' ? this.count(value) : 0;
+  }
+}
+
+function array(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

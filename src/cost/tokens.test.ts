@@ -1,0 +1,105 @@
+// Timing is checked by hand, not here: see the comment at the top of tokens.ts.
+import { describe, expect, it, vi } from 'vitest';
+import { countTextTokens } from './tokenizer.js';
+import { createTokenCounter } from './tokens.js';
+
+function conversation(messages: number, charsEach: number) {
+  return {
+    model: 'gpt-4o',
+    messages: Array.from({ length: messages }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `message ${i}: ` + 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(charsEach / 57)),
+    })),
+  };
+}
+
+describe('countTextTokens (gpt-tokenizer)', () => {
+  it('counts with the right encoding', () => {
+    expect(countTextTokens('hello world', 'o200k_base')).toBe(2);
+    expect(countTextTokens('hello world', 'cl100k_base')).toBe(2);
+    expect(countTextTokens('', 'o200k_base')).toBe(0);
+  });
+
+  it('treats special-token text as plain text instead of throwing', () => {
+    expect(countTextTokens('see <|endoftext|> here', 'o200k_base')).toBeGreaterThan(2);
+  });
+});
+
+describe('createTokenCounter', () => {
+  it('counts a chat request as the sum of its messages plus overheads', () => {
+    const counter = createTokenCounter();
+    const body = { model: 'gpt-4o', messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hi to the guardrun test.' }] };
+    const expected = 3 + 4 + countTextTokens('You are terse.', 'o200k_base') + 4 + countTextTokens('Say hi to the guardrun test.', 'o200k_base');
+    expect(counter.countRequest('openai', '/v1/chat/completions', 'gpt-4o', body)).toEqual({ inputTokens: expected, encoding: 'o200k_base' });
+  });
+
+  it('uses the model encoding, falling back to body.model', () => {
+    const counter = createTokenCounter();
+    const body = { model: 'text-embedding-3-small', input: 'hello world' };
+    expect(counter.countRequest('openai', '/v1/embeddings', undefined, body)).toEqual({ inputTokens: 2, encoding: 'cl100k_base' });
+  });
+
+  it('tokenizes only what is new in a growing conversation', () => {
+    const spy = vi.fn(countTextTokens);
+    const counter = createTokenCounter({ countText: spy });
+    const body = conversation(200, 1000); // ~200 KB
+    const first = counter.countRequest('openai', '/v1/chat/completions', 'gpt-4o', body);
+    expect(spy).toHaveBeenCalledTimes(200);
+
+    const grown = { ...body, messages: [...structuredClone(body.messages), { role: 'user', content: 'and one more thing' }] };
+    spy.mockClear();
+    const second = counter.countRequest('openai', '/v1/chat/completions', 'gpt-4o', grown);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy).toHaveBeenCalledWith('and one more thing', 'o200k_base');
+    expect(second.inputTokens).toBe(first.inputTokens + 4 + countTextTokens('and one more thing', 'o200k_base'));
+    expect(counter.stats()).toMatchObject({ misses: 201, hits: 200, entries: 201 });
+  });
+
+  it('keeps encodings apart', () => {
+    const spy = vi.fn((text: string) => text.length);
+    const counter = createTokenCounter({ countText: spy });
+    counter.countText('same text', 'o200k_base');
+    counter.countText('same text', 'cl100k_base');
+    counter.countText('same text', 'o200k_base');
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  it('caches very long texts under a hash and tells different ones apart', () => {
+    const spy = vi.fn((text: string) => text.length);
+    const counter = createTokenCounter({ countText: spy });
+    const a = 'a'.repeat(100_000);
+    const b = 'a'.repeat(99_999) + 'b';
+    counter.countText(a, 'o200k_base');
+    counter.countText(b, 'o200k_base');
+    counter.countText(a, 'o200k_base');
+    counter.countText(b, 'o200k_base');
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(counter.stats()).toMatchObject({ hits: 2, misses: 2 });
+  });
+
+  it('evicts the least recently used text when full', () => {
+    const spy = vi.fn((text: string) => text.length);
+    const counter = createTokenCounter({ countText: spy, maxEntries: 2 });
+    counter.countText('one', 'o200k_base');
+    counter.countText('two', 'o200k_base');
+    counter.countText('one', 'o200k_base'); // hit: "two" is now the oldest
+    counter.countText('three', 'o200k_base'); // evicts "two"
+    expect(counter.stats().entries).toBe(2);
+    spy.mockClear();
+    counter.countText('one', 'o200k_base');
+    expect(spy).not.toHaveBeenCalled();
+    counter.countText('two', 'o200k_base');
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('bounds the characters kept', () => {
+    const spy = vi.fn((text: string) => text.length);
+    const counter = createTokenCounter({ countText: spy, maxKeyChars: 10 });
+    counter.countText('12345678', 'o200k_base');
+    counter.countText('abcdef', 'o200k_base'); // 14 chars > 10: the first is evicted
+    expect(counter.stats().entries).toBe(1);
+    counter.countText('x'.repeat(11), 'o200k_base'); // larger than the whole budget: never kept
+    counter.countText('x'.repeat(11), 'o200k_base');
+    expect(spy).toHaveBeenCalledTimes(4);
+  });
+});

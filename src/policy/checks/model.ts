@@ -1,0 +1,36 @@
+// Check `model`: the model must match models.allow and not models.deny; an unknown model gets models.unknown.
+import { compileGlobs, firstMatchingGlob } from '../glob.js';
+import type { Policy } from '../schema.js';
+import { ALLOW, type RequestCheck, type RequestFacts, type Verdict } from '../types.js';
+
+export const MODEL_CHECK = 'model';
+
+/** API paths (after any /anthropic or Azure deployment prefix) whose requests always name a model. */
+const MODEL_PATHS = /\/(?:chat\/completions|completions|responses|embeddings|messages|messages\/count_tokens)$/;
+
+/** Whether the request is one that must name a model (so "no model found" means something is off). */
+export function needsModel(facts: Pick<RequestFacts, 'method' | 'path'>): boolean {
+  return facts.method.toUpperCase() === 'POST' && MODEL_PATHS.test(facts.path);
+}
+
+export function createModelCheck(models: Policy['models']): RequestCheck {
+  const allow = compileGlobs(models.allow, { ignoreCase: true });
+  const deny = compileGlobs(models.deny, { ignoreCase: true });
+  return {
+    id: MODEL_CHECK,
+    phase: 'request',
+    evaluate(facts): Verdict {
+      const model = facts.model;
+      if (model === undefined || model === '') {
+        if (!needsModel(facts) || models.unknown === 'allow') return ALLOW;
+        return { kind: models.unknown, rule: MODEL_CHECK, reason: `the model of ${facts.endpoint} could not be determined (models.unknown: ${models.unknown})` };
+      }
+      if (deny.test(model)) {
+        const glob = firstMatchingGlob(models.deny, model, { ignoreCase: true });
+        return { kind: 'deny', rule: MODEL_CHECK, reason: `model "${model}" is denied by models.deny "${glob}"` };
+      }
+      if (!allow.test(model)) return { kind: 'deny', rule: MODEL_CHECK, reason: `model "${model}" is not in models.allow` };
+      return ALLOW;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Checks `rule:<id>` with `on: request`: regexes and word lists over the texts that go to the model.
+// A matching `allow` rule is an exception: a request it matches is exempt from the rules below it
+// (it cannot lift a deny from the other checks).
+import { compileRegex, compileWordList } from '../regex.js';
+import type { RequestRule } from '../schema.js';
+import { ALLOW, type RequestCheck, type RequestFacts, type Verdict } from '../types.js';
+import { ruleCheckId, ruleVerdict } from './rule-verdict.js';
+
+type RequestMatcher = (facts: RequestFacts) => boolean;
+
+function requestMatcher(rule: RequestRule): RequestMatcher {
+  const text = rule.match.text !== undefined ? compileRegex(rule.match.text) : undefined;
+  const words = rule.match.words !== undefined ? compileWordList(rule.match.words) : undefined;
+  return (facts) =>
+    (text === undefined || facts.texts.some((t) => text.test(t))) && (words === undefined || facts.texts.some((t) => words.test(t)));
+}
+
+/** One check per request rule, in file order. */
+export function createRequestRuleChecks(rules: readonly RequestRule[]): RequestCheck[] {
+  const matchers = rules.map(requestMatcher);
+  return rules.map((rule, i) => {
+    const exceptions = matchers.filter((_, j) => j < i && rules[j].action === 'allow');
+    return {
+      id: ruleCheckId(rule.id),
+      phase: 'request',
+      evaluate(facts): Verdict {
+        if (!matchers[i](facts) || exceptions.some((m) => m(facts))) return ALLOW;
+        const on = rule.match.text !== undefined ? 'text' : 'words';
+        return ruleVerdict(rule, `the request matched rule ${rule.id} (${on})`);
+      },
+    };
+  });
+}

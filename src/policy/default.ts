@@ -1,0 +1,70 @@
+// The built-in policy: used when there is no guardrun.yaml, and what `guardrun init` writes.
+// It spells out the schema defaults, so leaving a key out of your own file means the same as this.
+import { parsePolicy } from './parse.js';
+import type { Policy } from './schema.js';
+
+export const DEFAULT_POLICY_SOURCE = 'built-in default';
+
+export const DEFAULT_POLICY_YAML = `# guardrun policy — reference: docs/policy.md
+# A key you leave out takes the value shown here. Lists replace the default list; they are not merged.
+version: 1
+
+endpoints:
+  # "METHOD /path" globs (* = anything, ? = one character); everything else is denied.
+  allow:
+    - POST /v1/chat/completions
+    - POST /v1/responses
+    - POST /v1/embeddings
+    - GET /v1/models
+    - GET /v1/models/*
+    - POST /anthropic/v1/messages
+    - POST /anthropic/v1/messages/count_tokens
+    - GET /anthropic/v1/models
+    - GET /anthropic/v1/models/*
+  deny: []
+
+models:
+  # Globs on the model name, case-insensitive. deny wins over allow.
+  allow: ["*"]
+  deny: []
+  # A request to a model endpoint whose model cannot be determined: allow | ask | deny
+  unknown: deny
+
+cost:
+  # Ask before a request estimated above this many USD (null: never ask).
+  approve_over_usd: 0.50
+  # Ask when the session's spend plus this request's estimate would pass this (null: no budget).
+  session_budget_usd: 5.00
+  # Output tokens assumed when a request sets no max_tokens.
+  assume_output_tokens: 4096
+  # A model guardrun has no price for (so no estimate, no budget): allow | ask | deny
+  unknown_model: ask
+
+approval:
+  # Seconds to wait for an answer before denying. Without a terminal (CI) every ask is denied.
+  timeout_s: 120
+
+secrets:
+  # A secret found in a request: deny | ask | redact (replace it, then send) | allow
+  outbound: redact
+  # Mask secrets in answers before the agent and the session file see them.
+  mask_responses: true
+  # Your own secret formats, in addition to the built-in detectors.
+  patterns: []
+  #  - { id: acme-token, regex: "ACME-[0-9]{8}" }
+
+rules: []
+  # Checked against what goes to the model (on: request) or the tool calls it returns (on: response).
+  # Regexes are JavaScript regexes; a leading (?i) makes one case-insensitive.
+  # - id: no-prod-credentials
+  #   on: request
+  #   match: { text: "(?i)production database password" }   # or words: [a, b]
+  #   action: deny                                          # deny | ask | allow
+  #   message: Do not send production credentials to the model.
+  # - id: destructive-shell
+  #   on: response
+  #   match: { tool: "^(shell|bash|exec)$", arguments: "rm\\\\s+-rf|mkfs|dd\\\\s+if=" }
+  #   action: ask
+`;
+
+export const DEFAULT_POLICY: Policy = parsePolicy(DEFAULT_POLICY_YAML, DEFAULT_POLICY_SOURCE);

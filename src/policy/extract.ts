@@ -1,0 +1,170 @@
+// What a request sends to the model (texts) and what a response asks the agent to run (tool calls),
+// for OpenAI Chat Completions, OpenAI Responses and Anthropic Messages bodies. Pure; never throws on odd input.
+import type { ToolCall } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The model named by the body, or by an Azure-style `/openai/deployments/<name>/…` path. */
+export function modelOf(path: string, body: unknown): string | undefined {
+  if (isObj(body) && typeof body.model === 'string' && body.model !== '') return body.model;
+  const m = /\/openai\/deployments\/([^/?#]+)/.exec(path);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+/** Every text in a request body that reaches the model: messages, input, instructions, system, tool definitions. */
+export function extractRequestTexts(body: unknown): string[] {
+  const out: string[] = [];
+  if (!isObj(body)) return out;
+  const push = (s: unknown) => {
+    if (typeof s === 'string' && s !== '') out.push(s);
+  };
+
+  for (const message of asArray(body.messages)) collectMessage(message, push);
+  collectSystem(body.system, push);
+  collectInput(body.instructions, push);
+  collectInput(body.input, push);
+  collectInput(body.prompt, push);
+  for (const tool of asArray(body.tools)) collectToolDefinition(tool, push);
+  for (const fn of asArray(body.functions)) collectToolDefinition(fn, push);
+  return out;
+}
+
+type Push = (s: unknown) => void;
+
+/** A chat or Anthropic message: content, plus any tool calls it already made (they are resent as context). */
+function collectMessage(message: unknown, push: Push): void {
+  if (!isObj(message)) return;
+  collectContent(message.content, push);
+  for (const call of asArray(message.tool_calls)) {
+    if (!isObj(call)) continue;
+    const fn = isObj(call.function) ? call.function : isObj(call.custom) ? call.custom : undefined;
+    if (fn) {
+      push(fn.name);
+      push(fn.arguments ?? fn.input);
+    }
+  }
+  if (isObj(message.function_call)) {
+    push(message.function_call.name);
+    push(message.function_call.arguments);
+  }
+}
+
+/** A content field: a string, or parts/blocks (text, tool_result, tool_use, thinking, plain-text documents). */
+function collectContent(content: unknown, push: Push): void {
+  if (typeof content === 'string') return push(content);
+  for (const part of asArray(content)) {
+    if (typeof part === 'string') {
+      push(part);
+      continue;
+    }
+    if (!isObj(part)) continue;
+    push(part.text);
+    push(part.thinking);
+    push(part.refusal);
+    if (part.type === 'tool_result') collectContent(part.content, push);
+    if (part.type === 'tool_use' || part.type === 'server_tool_use') {
+      push(part.name);
+      push(json(part.input));
+    }
+    if (part.type === 'document' && isObj(part.source) && part.source.type === 'text') push(part.source.data);
+  }
+}
+
+function collectSystem(system: unknown, push: Push): void {
+  collectContent(system, push);
+}
+
+/** Responses `input`/`instructions`, embeddings `input`, completions `prompt`: a string, strings, or items. */
+function collectInput(input: unknown, push: Push): void {
+  if (typeof input === 'string') return push(input);
+  for (const item of asArray(input)) {
+    if (typeof item === 'string') {
+      push(item);
+      continue;
+    }
+    if (!isObj(item)) continue;
+    collectContent(item.content, push);
+    push(item.text);
+    if (item.type === 'function_call' || item.type === 'custom_tool_call' || item.type === 'mcp_call') {
+      push(item.name);
+      push(item.arguments ?? item.input);
+    }
+    if (typeof item.type === 'string' && item.type.endsWith('_output')) {
+      if (typeof item.output === 'string') push(item.output);
+      else collectContent(item.output, push);
+    }
+    if (item.type === 'reasoning') collectContent(item.summary, push);
+  }
+}
+
+/** A tool definition: name, description and the JSON of its parameters (any API); an unknown kind as JSON. */
+function collectToolDefinition(tool: unknown, push: Push): void {
+  if (!isObj(tool)) return;
+  const def = isObj(tool.function) ? tool.function : isObj(tool.custom) ? tool.custom : tool;
+  if (typeof def.name !== 'string') return push(json(tool));
+  push(def.name);
+  push(def.description);
+  const params = def.parameters ?? def.input_schema ?? def.format;
+  if (params !== undefined) push(json(params));
+}
+
+/** The tool calls a (non-stream) response asks the agent to run. */
+export function extractToolCalls(body: unknown): ToolCall[] {
+  const calls: ToolCall[] = [];
+  if (!isObj(body)) return calls;
+  const add = (name: unknown, args: unknown) => {
+    if (typeof name !== 'string') return;
+    calls.push({ name, arguments: typeof args === 'string' ? args : args === undefined ? '' : json(args) });
+  };
+
+  // Chat Completions
+  for (const choice of asArray(body.choices)) {
+    if (!isObj(choice) || !isObj(choice.message)) continue;
+    for (const call of asArray(choice.message.tool_calls)) {
+      if (!isObj(call)) continue;
+      if (isObj(call.function)) add(call.function.name, call.function.arguments);
+      else if (isObj(call.custom)) add(call.custom.name, call.custom.input);
+    }
+    const legacy = choice.message.function_call;
+    if (isObj(legacy)) add(legacy.name, legacy.arguments);
+  }
+
+  // Responses
+  for (const item of asArray(body.output)) {
+    if (!isObj(item) || typeof item.type !== 'string') continue;
+    if (item.type === 'function_call' || item.type === 'mcp_call') add(item.name, item.arguments);
+    else if (item.type === 'custom_tool_call') add(item.name, item.input);
+    // Built-in client-side tools (local_shell_call, shell_call, apply_patch_call…): named after the type.
+    else if (item.type.endsWith('_call') && (isObj(item.action) || isObj(item.operation))) {
+      add(item.type.slice(0, -'_call'.length), item.action ?? item.operation);
+    }
+  }
+
+  // Anthropic Messages
+  for (const block of asArray(body.content)) {
+    if (!isObj(block)) continue;
+    if (block.type === 'tool_use' || block.type === 'server_tool_use' || block.type === 'mcp_tool_use') add(block.name, block.input);
+  }
+  return calls;
+}
