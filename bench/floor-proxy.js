@@ -1,7 +1,6 @@
 // The floor: the least a Node proxy must do. Read the body, JSON.parse it, forward the original bytes
 // through an undici Pool, stream the answer back. Usage: node bench/floor-proxy.js --upstream http://127.0.0.1:N
 import http from 'node:http';
-import { pipeline } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
@@ -32,7 +31,9 @@ const server = http.createServer((req, res) => {
         return res.end('{"error":{"message":"upstream"}}');
       }
       res.writeHead(up.statusCode, pick(up.headers)); // keeps content-length: no chunked re-encoding
-      pipeline(up.body, res, () => {});
+      up.body.on('error', () => res.destroy());
+      res.on('close', () => up.body.destroy()); // the client left mid-stream
+      up.body.pipe(res);
     });
   });
 });

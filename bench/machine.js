@@ -1,6 +1,6 @@
 // The machine line: cores, CPU model (from /proc/cpuinfo), Node version, OS.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 export function machineInfo() {
   let model = cpus()[0]?.model ?? 'unknown';
@@ -15,5 +15,7 @@ export function machineInfo() {
     node: process.version,
     os: `${platform()} ${release()}`,
     memoryGb: Math.round(totalmem() / 1024 ** 3),
+    // Other work on the machine skews everything; the 1-minute load average before the bench starts shows it.
+    loadAtStart: loadavg()[0],
   };
 }

@@ -4,10 +4,10 @@
 // Progress goes to stderr; the report to stdout.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCleanup, stopProcess, cpuMicros, memoryMb, killAllSync } from './processes.js';
-import { startUpstream, directTarget, startFloor, startGuardrun, startPortkey, guardrunMissing, ROOT } from './targets.js';
+import { startUpstream, directTarget, startFloor, startGuardrun, startPortkey, guardrunMissing, ROOT, GUARDRUN_BIN } from './targets.js';
 import { latencyC1, load, streams } from './measure.js';
 import { chatBody } from './payloads.js';
 import { agentRun, readGuardMs, summarizeAgent } from './agent-run.js';
@@ -22,11 +22,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     targets: { type: 'string', default: 'direct,floor,guardrun,portkey' },
     'gap-ms': { type: 'string', default: '4' },
+    // Another guardrun to measure (an installed one, another checkout); default: this checkout's bin/guardrun.js.
+    'guardrun-bin': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench -- [--quick] [--rounds N] [--targets direct,floor,guardrun,portkey] [--gap-ms 4]\n');
+  process.stdout.write('usage: npm run bench -- [--quick] [--rounds N] [--targets direct,floor,guardrun,portkey] [--gap-ms 4] [--guardrun-bin PATH]\n');
   process.exit(0);
 }
 
@@ -47,6 +49,7 @@ const settings = {
   agentTurns: 50,
   startupRuns: quick ? 5 : 10,
 };
+const guardrunBin = args['guardrun-bin'] ? resolve(args['guardrun-bin']) : GUARDRUN_BIN;
 const wanted = new Set(args.targets.split(',').map((s) => s.trim()));
 wanted.add('direct'); // every "added" figure is relative to it
 
@@ -90,9 +93,9 @@ async function startTargets(upstream, skipped) {
   const starters = {
     floor: () => startFloor(upstream),
     guardrun: () => {
-      const missing = guardrunMissing();
+      const missing = guardrunMissing(guardrunBin);
       if (missing) throw new Error(missing);
-      return startGuardrun(upstream, { cwd: scratch, sessionFile: join(scratch, 's.jsonl') });
+      return startGuardrun(upstream, { cwd: scratch, sessionFile: join(scratch, 's.jsonl'), bin: guardrunBin });
     },
     portkey: () => startPortkey(upstream),
   };
@@ -109,13 +112,23 @@ async function startTargets(upstream, skipped) {
   return targets;
 }
 
-async function warmUp(targets) {
+/** Unmeasured JIT warm-up; returns the targets that survived it. */
+async function warmUp(targets, skipped) {
+  const alive = [];
   for (const t of targets) {
-    await latencyC1(t, small, { durationMs: 300, warmup: 50 });
-    await latencyC1(t, large, { durationMs: 300, warmup: 10 });
-    await load(t, small, { durationS: 1, connections: settings.connections });
-    await streams(t, streamBody, { count: 1 });
+    try {
+      await latencyC1(t, small, { durationMs: 300, warmup: 50 });
+      await latencyC1(t, large, { durationMs: 300, warmup: 10 });
+      await load(t, small, { durationS: 1, connections: settings.connections });
+      await streams(t, streamBody, { count: 1 });
+      alive.push(t);
+    } catch (error) {
+      skipped[t.name] = `failed during warm-up: ${error.message}${t.handle?.stderr ? `; stderr: ${t.handle.stderr.trim().slice(-400)}` : ''}`;
+      log(`SKIPPING ${t.name}: ${skipped[t.name]}`);
+      if (t.name === 'direct') throw error;
+    }
   }
+  return alive;
 }
 
 async function measureRounds(targets, upstream, skipped) {
@@ -150,7 +163,7 @@ async function runAgent(upstream, targets, skipped) {
     return null;
   }
   const sessionFile = join(scratch, 'agent.jsonl');
-  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent' });
+  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent', bin: guardrunBin });
   let run;
   try {
     run = await agentRun([targets[0], floor, guard], { rounds: settings.agentRounds, turns: settings.agentTurns, log });
@@ -171,11 +184,11 @@ async function main() {
   const memory = {};
   for (const t of targets) if (t.pid) memory[t.name] = { idleMb: memoryMb(t.pid).rssMb };
   log('warming up');
-  await warmUp(targets);
-  const rounds = await measureRounds(targets, upstream, skipped);
-  for (const t of targets) if (t.pid && !t.handle.exited) memory[t.name].peakMb = memoryMb(t.pid).peakMb;
+  const warm = await warmUp(targets, skipped);
+  const rounds = await measureRounds(warm, upstream, skipped);
+  for (const t of warm) if (t.pid && !t.handle.exited) memory[t.name].peakMb = memoryMb(t.pid).peakMb;
   log('agent-shaped run');
-  const agent = await runAgent(upstream, targets, skipped).catch((error) => {
+  const agent = await runAgent(upstream, warm, skipped).catch((error) => {
     skipped['agent run'] = error.message;
     return null;
   });
@@ -188,18 +201,18 @@ async function main() {
     // guardrun not run, or it wrote no file
   }
   log('start-up times');
-  const startup = await startupTimes({ runs: settings.startupRuns, withGuardrun: targets.some((t) => t.name === 'guardrun'), cwd: scratch });
+  const startup = await startupTimes({ runs: settings.startupRuns, withGuardrun: warm.some((t) => t.name === 'guardrun'), cwd: scratch, bin: guardrunBin });
 
-  const names = targets.map((t) => t.name);
+  const names = warm.map((t) => t.name);
   const summary = summarize(names, rounds, memory);
-  const labels = Object.fromEntries(targets.map((t) => [t.name, t.label]));
+  const labels = Object.fromEntries(warm.map((t) => [t.name, t.label]));
   const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, startup, sessionFileMb, rounds };
   const report = `${renderTables(result)}\n\n${checks(result).join('\n')}\n`;
   process.stdout.write(`\n${report}`);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...result, rounds: stripDelays(rounds), agentRows: agent?.rows }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...result, rounds: stripDelays(rounds) }, null, 2)}\n`);
   log(`wrote ${file}; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
 }
 

@@ -1,9 +1,8 @@
 // Start-up cost: wall time from spawn to exit of `node bin/guardrun.js --key-env OPENAI_API_KEY -- true`
 // against `node -e 0`, interleaved, medians of `runs` each.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { median } from './stats.js';
-import { ROOT, FAKE_KEY } from './targets.js';
+import { FAKE_KEY, GUARDRUN_BIN } from './targets.js';
 
 function timeExit(cmd, args, { cwd, env }) {
   return new Promise((resolve) => {
@@ -24,7 +23,7 @@ function timeExit(cmd, args, { cwd, env }) {
 }
 
 /** `withGuardrun` false measures only `node -e 0`. */
-export async function startupTimes({ runs, withGuardrun, cwd }) {
+export async function startupTimes({ runs, withGuardrun, cwd, bin = GUARDRUN_BIN }) {
   const node = [];
   const guard = [];
   let failure = null;
@@ -32,7 +31,7 @@ export async function startupTimes({ runs, withGuardrun, cwd }) {
   for (let i = 0; i < runs; i++) {
     node.push((await timeExit(process.execPath, ['-e', '0'], { cwd, env })).ms);
     if (!withGuardrun) continue;
-    const run = await timeExit(process.execPath, [join(ROOT, 'bin', 'guardrun.js'), '--key-env', 'OPENAI_API_KEY', '--', 'true'], { cwd, env });
+    const run = await timeExit(process.execPath, [bin, '--key-env', 'OPENAI_API_KEY', '--', 'true'], { cwd, env });
     if (run.code !== 0) failure ??= `exit ${run.code}: ${run.stderr.trim().slice(-300)}`;
     guard.push(run.ms);
   }

@@ -23,6 +23,7 @@ export function summarize(targetNames, rounds, memory) {
         addedTotalMs: per((t, d) => minus(t.stream.totalMs, d.stream.totalMs)),
         events: per((t) => t.stream.events),
         addedEventDelayP50: median(streamAdded.map((a) => a?.p50)),
+        addedEventDelayP99: median(streamAdded.map((a) => a?.p99)),
         addedEventDelayMax: median(streamAdded.map((a) => a?.max)),
       },
       memory: memory[name] ?? null,
@@ -45,7 +46,7 @@ function eventDelaysAdded(stream, directStream) {
   if (!stream?.delays?.length || !directStream?.delays?.length) return null;
   const base = median(directStream.delays);
   const added = stream.delays.map((d) => d - base);
-  return { p50: percentile(added, 50), max: max(added) };
+  return { p50: percentile(added, 50), p99: percentile(added, 99), max: max(added) };
 }
 
 function countErrors(figures) {
@@ -67,6 +68,7 @@ export function ratios(summary, guardrunName = 'guardrun') {
     cpuPerReq_vsFloor: r((s) => s.c32_2k.cpuUsPerReq, f),
     peakRss_vsFloor: r((s) => s.memory?.peakMb, f),
     addedTtfbMinusFloorMs: g && f ? minus(g.stream.addedTtfbMs, f.stream.addedTtfbMs) : null,
+    eventDelayP99MinusFloorMs: g && f ? minus(g.stream.addedEventDelayP99, f.stream.addedEventDelayP99) : null,
     eventDelayMaxMinusFloorMs: g && f ? minus(g.stream.addedEventDelayMax, f.stream.addedEventDelayMax) : null,
   };
 }

@@ -44,9 +44,12 @@ export async function startFloor(upstream) {
   };
 }
 
+export const GUARDRUN_BIN = join(ROOT, 'bin', 'guardrun.js');
+
 /** Why guardrun cannot be benchmarked yet, or null when its build is there. */
-export function guardrunMissing() {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) return 'dist/cli.js is not built (run `npm run build` first)';
+export function guardrunMissing(bin = GUARDRUN_BIN) {
+  if (bin === GUARDRUN_BIN && !existsSync(join(ROOT, 'dist', 'cli.js'))) return 'dist/cli.js is not built (run `npm run build` first)';
+  if (!existsSync(bin)) return `${bin} does not exist`;
   return null;
 }
 
@@ -54,8 +57,8 @@ export function guardrunMissing() {
  * Starts the real CLI with bench/hold.js as its child; hold.js reports OPENAI_BASE_URL and the dummy key.
  * cwd is a scratch directory so no project config changes the default policy.
  */
-export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun' }) {
-  const args = [join(ROOT, 'bin', 'guardrun.js'), '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin,
+export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun', bin = GUARDRUN_BIN }) {
+  const args = [bin, '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin,
     '--session-file', sessionFile, '--', process.execPath, join(BENCH, 'hold.js')];
   const handle = startProcess(name, process.execPath, args, { cwd, env: { ...process.env, OPENAI_API_KEY: FAKE_KEY } });
   let ready;
@@ -69,7 +72,7 @@ export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardr
   const base = new URL(ready.OPENAI_BASE_URL);
   return {
     name,
-    label: 'guardrun (default policy)',
+    label: bin === GUARDRUN_BIN ? 'guardrun (default policy)' : `guardrun (${bin})`,
     origin: base.origin,
     path: `${base.pathname.replace(/\/$/, '')}/chat/completions`,
     headers: { authorization: `Bearer ${ready.OPENAI_API_KEY}` },

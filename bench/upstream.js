@@ -55,12 +55,14 @@ function isStream(body) {
 
 function sendStream(res) {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  const startMs = performance.now();
   let i = 0;
+  // Event i is due at start + i * gap (not gap after the previous one), so timer lateness does not add up.
   const tick = () => {
     if (res.destroyed) return;
     if (i < eventCount) {
       res.write(chunk(i++));
-      setTimeout(tick, gapMs);
+      setTimeout(tick, Math.max(0, startMs + i * gapMs - performance.now()));
     } else {
       res.end('data: [DONE]\n\n');
     }

@@ -8,6 +8,7 @@ import type { CommandContext } from './context.js';
 import { registerRun } from './commands/run.js';
 import { registerKey } from './commands/key.js';
 import { registerDemo } from './commands/demo.js';
+import { registerPolicy } from './commands/policy.js';
 
 /** Builds the program. `childArgv` is everything after the first `--`, kept away from option parsing. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerRun(program, ctx);
   registerKey(program, ctx);
   registerDemo(program, ctx);
+  registerPolicy(program, ctx);
   return program;
 }
 

@@ -28,10 +28,12 @@ export function parsePolicy(text: string, fileName: string): Policy {
   const result = policySchema.safeParse(value);
   if (result.success) return result.data;
 
-  const issue = result.error.issues[0];
-  const line = lineOf(doc, lineCounter, issue);
+  // Report the problem nearest the top of the file (zod walks the schema's order, not the file's).
+  const located = result.error.issues.map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue) }));
+  const { issue, line } = located.reduce((best, next) => (next.line < best.line ? next : best));
   const where = describePath(issue.path, value);
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+  const others = located.length - 1;
+  const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
   const message = `${fileName}:${line}: ${where ? `${where}: ` : ''}${describeIssue(issue, value)}${more}`;
   throw policyError(message, `correct line ${line} of ${fileName}; every key is described in docs/policy.md`);
 }
@@ -92,7 +94,7 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  return `${typeof value} ${String(value)}`;
+  return String(value);
 }
 
 const ARTICLE: Record<string, string> = {
@@ -106,7 +108,8 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       if (actual === undefined) return `missing (expected ${ARTICLE[issue.expected] ?? issue.expected})`;
       return `expected ${ARTICLE[issue.expected] ?? issue.expected}, got ${typeName(actual)}`;
     case 'invalid_value':
-      if (issue.message.startsWith('expected')) return issue.message;
+      if (issue.message.startsWith('expected')) return actual === undefined ? `missing (${issue.message})` : issue.message;
+      if (actual === undefined) return `missing (expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`;
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${typeName(actual)}`;
     case 'invalid_union':
       {

@@ -1,7 +1,7 @@
 // The policy file's shape (zod 4, strict: unknown keys are errors). A key left out takes the default shown here;
 // the built-in default policy is exactly an empty `version: 1` file (default.ts spells it out).
 import { z } from 'zod';
-import { regexProblem } from './regex.js';
+import { compileRegex, regexProblem } from './regex.js';
 
 export const DEFAULT_ENDPOINTS = [
   'POST /v1/chat/completions',
@@ -65,21 +65,25 @@ const responseRule = strict({ ...ruleBase, on: z.literal('response'), match: res
 const rule = z.discriminatedUnion('on', [requestRule, responseRule]);
 
 /** Adds an issue at `[i, 'id']` for every id already used earlier in the list. */
-function uniqueIds(what: string) {
+function uniqueIds(what: string, list: string) {
   return (items: Array<{ id: string }>, ctx: z.RefinementCtx) => {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const first = seen.get(item.id);
       if (first === undefined) seen.set(item.id, i);
-      else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `expected a unique ${what} id ("${item.id}" is also used by item ${first + 1})` });
+      else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `expected a unique ${what} id ("${item.id}" is also used by ${list}[${first}])` });
     });
   };
 }
 
-const secretPattern = strict({ id: ruleId, regex });
+// A pattern that matches empty text would mask at every position.
+const secretRegex = regex.refine((source) => regexProblem(source) !== undefined || !compileRegex(source).test(''), {
+  error: 'expected a regular expression that cannot match empty text (it would mask everything)',
+});
+const secretPattern = strict({ id: ruleId, regex: secretRegex });
 
 export const policySchema = strict({
-  version: z.literal(1, { error: 'expected 1 (the policy format this guardrun reads)' }),
+  version: z.literal(1, { error: 'expected 1, the policy format this guardrun reads' }),
   endpoints: strict({
     allow: z.array(endpointGlob).default([...DEFAULT_ENDPOINTS]),
     deny: z.array(endpointGlob).default([]),
@@ -101,9 +105,9 @@ export const policySchema = strict({
   secrets: strict({
     outbound: z.enum(['deny', 'ask', 'redact', 'allow']).default('redact'),
     mask_responses: z.boolean().default(true),
-    patterns: z.array(secretPattern).default([]).superRefine(uniqueIds('pattern')),
+    patterns: z.array(secretPattern).default([]).superRefine(uniqueIds('pattern', 'secrets.patterns')),
   }).prefault({}),
-  rules: z.array(rule).default([]).superRefine(uniqueIds('rule')),
+  rules: z.array(rule).default([]).superRefine(uniqueIds('rule', 'rules')),
 });
 
 export type Policy = z.output<typeof policySchema>;

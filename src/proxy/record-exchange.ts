@@ -60,7 +60,8 @@ export function recordedBody(body: Buffer, isJson: boolean, mask: (text: string)
   return { base64: body.toString('base64') };
 }
 
-function maskDeep(value: unknown, mask: (text: string) => string): unknown {
+/** Masks every string (and key) of a parsed JSON value. */
+export function maskDeep(value: unknown, mask: (text: string) => string): unknown {
   if (typeof value === 'string') return mask(value);
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
   if (value && typeof value === 'object') {

@@ -82,12 +82,19 @@ async function relayStream(ex: Exchange, up: Dispatcher.ResponseData, res: Serve
     firstMs ??= performance.now();
     for (const event of splitter.push(chunk)) {
       usage.onEvent(event.event, event.data);
-      await send(filter.event(event));
+      await send(await filter.event(event));
+      if (filter.closed) break;
+    }
+    if (filter.closed) {
+      ctx.abort.abort(); // refused mid-stream: stop the upstream's generation too
+      break;
     }
   }
-  const rest = splitter.rest();
-  if (rest.length > 0) await send(filter.event(parseEvent(rest)));
-  await send(filter.end());
+  if (!filter.closed) {
+    const rest = splitter.rest();
+    if (rest.length > 0) await send(await filter.event(parseEvent(rest)));
+    await send(await filter.end());
+  }
   res.end();
   const ttfbMs = firstMs === undefined ? undefined : Math.round((firstMs - ex.startedMs) * 100) / 100;
   return { usage: usage.result(), events, ttfbMs, denied: filter.denied };
@@ -105,7 +112,7 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
   }
   const raw = Buffer.concat(chunks, size);
   const text = raw.toString('utf8');
-  const filtered = ctx.guard.openResponse(ex).body(text);
+  const filtered = await ctx.guard.openResponse(ex).body(text);
   const ttfbMs = firstMs === undefined ? undefined : Math.round((firstMs - ex.startedMs) * 100) / 100;
   let json: unknown;
   if (String(up.headers['content-type']).includes('json')) {

@@ -29,12 +29,14 @@ export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; er
 export interface ResponseFilter {
   /** True once the filter refused something in this answer (a held tool call, a body replaced by an error). */
   readonly denied: boolean;
-  /** A stream event in; the raw texts to send now (possibly none while holding back). */
-  event(event: SseEvent): string[];
+  /** True once the filter ended the stream (after an error event): the relay stops reading the upstream. */
+  readonly closed: boolean;
+  /** A stream event in; the raw event texts to send now (possibly none while holding back). */
+  event(event: SseEvent): Promise<string[]>;
   /** The stream ended; whatever is still held. */
-  end(): string[];
+  end(): Promise<string[]>;
   /** A whole (non-stream) text body; a replacement, or an error to answer instead. */
-  body(text: string): { text: string } | { error: ProxyError };
+  body(text: string): Promise<{ text: string } | { error: ProxyError }>;
 }
 
 export interface ExchangeResult {

@@ -1,7 +1,13 @@
 // The upstreams guardrun may reach: one connection pool per provider, fixed at start. No request picks a host.
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { GuardrunError } from '../errors.js';
 import { UPSTREAM_ENV, type Provider } from '../providers.js';
+
+/** What the proxy needs of an upstream connection: undici's Pool, or a recording that answers instead (replay). */
+export interface UpstreamPool {
+  request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
+  destroy(): Promise<void>;
+}
 
 export interface Upstream {
   provider: Provider;
@@ -9,7 +15,7 @@ export interface Upstream {
   url: string;
   /** Path prefix kept from the URL (`https://gateway.example/openai` → `/openai`). */
   prefix: string;
-  pool: Pool;
+  pool: UpstreamPool;
 }
 
 const TEN_MINUTES_MS = 10 * 60 * 1000;
@@ -33,13 +39,16 @@ export function parseUpstreamUrl(provider: Provider, value: string): URL {
   return url;
 }
 
-export function createUpstream(provider: Provider, value: string): Upstream {
+export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool): Upstream {
   const url = parseUpstreamUrl(provider, value);
   const prefix = url.pathname.replace(/\/+$/, '');
-  const pool = new Pool(url.origin, {
+  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url) };
+}
+
+function createPool(url: URL): Pool {
+  return new Pool(url.origin, {
     headersTimeout: TEN_MINUTES_MS,
     bodyTimeout: TEN_MINUTES_MS,
     keepAliveTimeout: 30_000,
   });
-  return { provider, url: url.origin + prefix, prefix, pool };
 }

@@ -16,11 +16,16 @@ export interface Detector {
    * trailing token-like run, which is right for patterns that match within such a run.
    */
   tail?: RegExp;
+  /**
+   * Case-sensitive literals, one of which occurs in every match. The scanner finds all detectors'
+   * triggers in one pass and skips the regex of a detector none of whose triggers occur.
+   */
+  triggers?: readonly string[];
   /** An exact value guardrun holds (a real or dummy key): found first, wins overlapping matches. */
   exact?: boolean;
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+export const escapeRegExp = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
 /** Regex source matching any non-empty prefix of the atoms in order: a(?:b(?:c)?)? */
 function prefixesOf(atoms: readonly string[]): string {
@@ -31,11 +36,21 @@ function prefixesOf(atoms: readonly string[]): string {
 const literalAtoms = (s: string): string[] => [...s].map(escapeRegExp);
 
 /** Tail of a token detector: a prefix of one of its literals, or a literal followed by body chars. */
-function tokenTail(boundary: string, literals: readonly string[], body: string, flags = ''): RegExp {
+function tokenTail(boundary: string, literals: readonly string[], body: string): RegExp {
   const partial = literals.map((l) => prefixesOf(literalAtoms(l))).join('|');
   const grown = literals.map(escapeRegExp).join('|');
   const lookbehind = boundary ? `(?<!${boundary})` : '';
-  return new RegExp(`${lookbehind}(?:${partial}|(?:${grown})${body})$`, flags);
+  return new RegExp(`${lookbehind}(?:${partial}|(?:${grown})${body})$`);
+}
+
+/** A detector whose matches start with one of `triggers` and continue with `body` characters. */
+function tokenDetector(
+  id: string,
+  description: string,
+  regex: RegExp,
+  tail: { boundary: string; triggers: readonly string[]; body: string },
+): Detector {
+  return { id, description, regex, triggers: tail.triggers, tail: tokenTail(tail.boundary, tail.triggers, tail.body) };
 }
 
 // Labels that announce a secret value (password-assignment). Bare "token" is left out on purpose:
@@ -52,7 +67,7 @@ const KEYWORD_RE = KEYWORDS.map(escapeRegExp).join('|');
  * and code (calls, indexing, dotted references) that a coding agent must get back intact.
  */
 const PLACEHOLDER =
-  '<[^>\\r\\n]*>|\\$\\{?[A-Za-z_]|\\{\\{|%[sd(]|\\*{3,}|x{4,}|\\.{3}|\\[REDACTED' +
+  '<[^>\\r\\n]{0,64}>|\\$\\{?[A-Za-z_]|\\{\\{|%[sd(]|\\*{3,}|x{4,}|\\.{3}|\\[REDACTED' +
   '|(?:null|none|nil|true|false|undefined|string|str|number|int|bool|boolean|any|object|optional' +
   '|required|changeme|example|placeholder|redacted|secret|password|your[_-]?[A-Za-z0-9_-]*)(?![\\w.-])' +
   '|(?:[A-Za-z_$][\\w$]*\\.)+[A-Za-z_$][\\w$]*(?![\\w$.-])|[A-Za-z_$][\\w$.]*[(\\[]';
@@ -73,14 +88,16 @@ const LABEL_SUFFIX = '[A-Za-z0-9_.-]{0,30}';
 const passwordTail = new RegExp(
   `(?:${KEYWORDS.map((k) => prefixesOf(literalAtoms(k))).join('|')})$` +
     `|(?:${KEYWORD_RE})${LABEL_SUFFIX}(?:["'\`]?[ \\t]{0,3}(?:(?::=|=>|[:=]|:)[ \\t]{0,3}` +
-    `(?:["'\`][^"'\`\\r\\n]{0,256}|[^\\s"'\`,;<>{}()[\\]]{0,256})?)?)?$`,
+    `(?:"[^"\\r\\n]{0,256}|'[^'\\r\\n]{0,256}|\`[^\`\\r\\n]{0,256}|[^\\s"'\`,;<>{}()[\\]]{0,256})?)?)?$`,
   'i',
 );
 
 const AWS_LABEL = '(?:aws)?_?secret_?access_?key';
+const AWS_LABEL_REST = ['_?', ...literalAtoms('access'), '_?', 'k', 'e', 'y'];
 const awsLabelPartial = [
-  prefixesOf(['a', 'w', 's', '_?', ...literalAtoms('secret'), '_?', ...literalAtoms('access'), '_?', 'k', 'e', 'y']),
-  prefixesOf(['_?', ...literalAtoms('secret'), '_?', ...literalAtoms('access'), '_?', 'k', 'e', 'y']),
+  prefixesOf(['a', 'w', 's', '_?', ...literalAtoms('secret'), ...AWS_LABEL_REST]),
+  prefixesOf(['_', ...literalAtoms('secret'), ...AWS_LABEL_REST]),
+  prefixesOf([...literalAtoms('secret'), ...AWS_LABEL_REST]),
 ].join('|');
 
 const PEM_HEAD = '-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----';
@@ -90,85 +107,84 @@ const PEM_FOOT = '-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----';
 const TOKEN = '[A-Za-z0-9_-]';
 
 export const BUILTIN_DETECTORS: readonly Detector[] = [
-  {
-    id: 'anthropic-key',
-    description: 'Anthropic API key (sk-ant-…)',
-    regex: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}/g,
-    tail: tokenTail(TOKEN, ['sk-ant-'], `${TOKEN}*`),
-  },
-  {
-    id: 'openai-key',
-    description: 'OpenAI API key (sk-…, sk-proj-…, sk-svcacct-…, sk-admin-…)',
+  tokenDetector('anthropic-key', 'Anthropic API key (sk-ant-…)', /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,}/g, {
+    boundary: TOKEN,
+    triggers: ['sk-ant-'],
+    body: `${TOKEN}*`,
+  }),
+  tokenDetector(
+    'openai-key',
+    'OpenAI API key (sk-…, sk-proj-…, sk-svcacct-…, sk-admin-…)',
     // A digit is required: real keys are random, prose like "sk-learn-compatible-…" is not.
-    regex: /(?<![A-Za-z0-9_-])sk-(?!ant-)(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,}/g,
-    tail: tokenTail(TOKEN, ['sk-'], `${TOKEN}*`),
-  },
-  {
-    id: 'aws-access-key-id',
-    description: 'AWS access key id (AKIA…, ASIA…)',
-    regex: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
-    tail: tokenTail('[A-Za-z0-9]', ['AKIA', 'ASIA'], '[A-Z0-9]{0,16}'),
-  },
+    /(?<![A-Za-z0-9_-])sk-(?!ant-)(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,}/g,
+    { boundary: TOKEN, triggers: ['sk-'], body: `${TOKEN}*` },
+  ),
+  tokenDetector(
+    'aws-access-key-id',
+    'AWS access key id (AKIA…, ASIA…)',
+    /(?<![A-Za-z0-9])A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    { boundary: '[A-Za-z0-9]', triggers: ['AKIA', 'ASIA'], body: '[A-Z0-9]{0,16}' },
+  ),
   {
     id: 'aws-secret-access-key',
     description: '40-character AWS secret access key after an aws_secret_access_key label',
     regex: new RegExp(`${AWS_LABEL}${SEPARATOR}["'\`]?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, 'gi'),
     tail: new RegExp(
-      `(?:${awsLabelPartial})$|${AWS_LABEL}(?:["'\`]?[ \\t]{0,3}(?:(?::=|=>|[:=]|:)[ \\t]{0,3}["'\`]?[A-Za-z0-9/+]{0,40})?)?$`,
+      `(?:${awsLabelPartial})$|${AWS_LABEL}(?:["'\`]?[ \\t]{0,3}(?:(?::=|=>|[:=])[ \\t]{0,3}["'\`]?[A-Za-z0-9/+]{0,40})?)?$`,
       'i',
     ),
   },
-  {
-    id: 'github-token',
-    description: 'GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)',
-    regex: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/g,
-    tail: tokenTail('[A-Za-z0-9_]', ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], '[A-Za-z0-9_]*'),
-  },
-  {
-    id: 'gitlab-token',
-    description: 'GitLab personal access token (glpat-…)',
-    regex: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}/g,
-    tail: tokenTail(TOKEN, ['glpat-'], `${TOKEN}*`),
-  },
-  {
-    id: 'slack-token',
-    description: 'Slack token (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-)',
-    regex: /(?<![A-Za-z0-9_-])xox[baprs]-[A-Za-z0-9-]{10,}/g,
-    tail: tokenTail(TOKEN, ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'], '[A-Za-z0-9-]*'),
-  },
-  {
-    id: 'slack-webhook',
-    description: 'Slack incoming webhook URL',
-    regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]+\/B[A-Za-z0-9_]+\/[A-Za-z0-9_]{8,}/g,
-    tail: tokenTail('', ['https://hooks.slack.com/services/'], '[A-Za-z0-9_/]*'),
-  },
-  {
-    id: 'stripe-key',
-    description: 'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_, rk_test_)',
-    regex: /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g,
-    tail: tokenTail('[A-Za-z0-9_]', ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'], '[A-Za-z0-9]*'),
-  },
-  {
-    id: 'google-api-key',
-    description: 'Google API key (AIza + 35 characters)',
-    regex: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g,
-    tail: tokenTail(TOKEN, ['AIza'], `${TOKEN}{0,35}`),
-  },
+  tokenDetector(
+    'github-token',
+    'GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)',
+    /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/g,
+    { boundary: '[A-Za-z0-9_]', triggers: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], body: '[A-Za-z0-9_]*' },
+  ),
+  tokenDetector('gitlab-token', 'GitLab personal access token (glpat-…)', /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}/g, {
+    boundary: TOKEN,
+    triggers: ['glpat-'],
+    body: `${TOKEN}*`,
+  }),
+  tokenDetector(
+    'slack-token',
+    'Slack token (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-)',
+    /(?<![A-Za-z0-9_-])xox[baprs]-[A-Za-z0-9-]{10,}/g,
+    { boundary: TOKEN, triggers: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'], body: '[A-Za-z0-9-]*' },
+  ),
+  tokenDetector(
+    'slack-webhook',
+    'Slack incoming webhook URL',
+    /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]+\/B[A-Za-z0-9_]+\/[A-Za-z0-9_]{8,}/g,
+    { boundary: '', triggers: ['https://hooks.slack.com/services/'], body: '[A-Za-z0-9_/]*' },
+  ),
+  tokenDetector(
+    'stripe-key',
+    'Stripe secret or restricted key (sk_live_, rk_live_, sk_test_, rk_test_)',
+    /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g,
+    { boundary: '[A-Za-z0-9_]', triggers: ['sk_live_', 'rk_live_', 'sk_test_', 'rk_test_'], body: '[A-Za-z0-9]*' },
+  ),
+  tokenDetector(
+    'google-api-key',
+    'Google API key (AIza + 35 characters)',
+    /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g,
+    { boundary: TOKEN, triggers: ['AIza'], body: `${TOKEN}{0,35}` },
+  ),
   {
     id: 'private-key',
     description: 'PEM private key block (also an unterminated one at the end of the text)',
     regex: new RegExp(`${PEM_HEAD}${PEM_BODY}(?:${PEM_FOOT}|(?![\\s\\S]))`, 'g'),
+    triggers: ['-----BEGIN'],
     tail: new RegExp(
       `(?:${prefixesOf(literalAtoms('-----BEGIN'))})$|-----BEGIN[ A-Z0-9]{0,40}-{0,4}$` +
         `|${PEM_HEAD}${PEM_BODY}(?:${prefixesOf(literalAtoms('-----END'))}|-----END[ A-Z0-9]{0,40}-{0,4})?$`,
     ),
   },
-  {
-    id: 'jwt',
-    description: 'JSON Web Token (three base64url segments starting eyJ)',
-    regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}/g,
-    tail: tokenTail(TOKEN, ['eyJ'], '[A-Za-z0-9_.-]*'),
-  },
+  tokenDetector(
+    'jwt',
+    'JSON Web Token (three base64url segments starting eyJ)',
+    /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}/g,
+    { boundary: TOKEN, triggers: ['eyJ'], body: '[A-Za-z0-9_.-]*' },
+  ),
   {
     id: 'password-assignment',
     description: 'A value assigned to a password / secret / api_key style label (the label stays visible)',

@@ -120,7 +120,10 @@ export function createKeychainBackend(name: KeychainBackendName, options: Keycha
     },
     delete: (account) => withEntry(account, operationTimeoutMs, (e) => e.deleteCredential()),
     async probe() {
-      await withEntry(PROBE_ACCOUNT, probeTimeoutMs, (e) => e.getPassword());
+      // Without a session keyring of its own the process gets one on its first kernel keyring call, and every later
+      // call fails with AccessDenied (seen in containers and non-login shells): only a second read tells.
+      const reads = name === 'kernel-keyring' ? 2 : 1;
+      for (let i = 0; i < reads; i++) await withEntry(PROBE_ACCOUNT, probeTimeoutMs, (e) => e.getPassword());
     },
   };
 }

@@ -7,6 +7,8 @@ import { applyFindings, redaction, type Finding, type Scanner } from './scan.js'
 export interface JsonFinding extends Finding {
   /** JSON Pointer (RFC 6901) of the string the finding is in; offsets are within that string. */
   path: string;
+  /** Set when the finding is in the member's key rather than its value. */
+  key?: true;
 }
 
 const LABEL_DETECTOR = 'password-assignment';
@@ -35,7 +37,7 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
   let result: unknown;
   const stack: Task[] = [{ value, path: '', labelled: false, put: (v) => (result = v) }];
 
-  const maskString = (s: string, path: string, labelled: boolean): string => {
+  const maskString = (s: string, path: string, labelled: boolean, key?: true): string => {
     const found = scanner.find(s);
     if (labelled && !isPlaceholderValue(s)) {
       const whole = found.length === 1 && found[0].start === 0 && found[0].end === s.length;
@@ -44,7 +46,7 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
       return redaction(detector);
     }
     if (found.length === 0) return s;
-    for (const f of found) findings.push({ ...f, path });
+    for (const f of found) findings.push(key ? { ...f, path, key } : { ...f, path });
     return applyFindings(s, found);
   };
 
@@ -64,8 +66,8 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
       const tasks: Task[] = [];
       for (const [key, child] of Object.entries(v)) {
         const childPath = `${path}/${pointerPart(key)}`;
-        let outKey = maskString(key, childPath, false);
-        while (outKey !== key && Object.hasOwn(out, outKey)) outKey += '#';
+        let outKey = maskString(key, childPath, false, true);
+        while (outKey !== key && (Object.hasOwn(out, outKey) || Object.hasOwn(v, outKey))) outKey += '#';
         setOwn(out, outKey, undefined); // keeps the original key order
         tasks.push({ value: child, path: childPath, labelled: SECRET_KEY_RE.test(key), put: (m) => setOwn(out, outKey, m) });
       }
@@ -108,7 +110,11 @@ export function maskHeaders(
     if (rawValue === undefined) continue;
     const name = rawName.toLowerCase();
     const value = Array.isArray(rawValue) ? rawValue.join(', ') : String(rawValue);
-    const masked = drop.has(name) ? redaction('credential') : options.scanner ? options.scanner.mask(value).text : value;
+    if (drop.has(name)) {
+      out.set(name, redaction('credential'));
+      continue;
+    }
+    const masked = options.scanner ? options.scanner.mask(value).text : value;
     const before = out.get(name);
     out.set(name, before === undefined ? masked : `${before}, ${masked}`);
   }

@@ -6,6 +6,8 @@ export interface MemoryKeystoreOptions {
   initial?: Record<string, string>;
   name?: string;
   description?: string;
+  /** Pretend to outlive the process (tests of code that treats persistent stores differently). */
+  persistent?: boolean;
 }
 
 export function createMemoryKeystore(options: MemoryKeystoreOptions = {}): Keystore {
@@ -13,7 +15,7 @@ export function createMemoryKeystore(options: MemoryKeystoreOptions = {}): Keyst
   const info: KeystoreInfo = {
     name: options.name ?? 'memory',
     description: options.description ?? 'memory (this process only)',
-    persistent: false,
+    persistent: options.persistent ?? false,
   };
   return {
     ...info,

@@ -27,7 +27,7 @@ export interface OpenKeystoreOptions {
   keychain?: KeychainBackendOptions;
 }
 
-const KEY_ENV_FIX = 'or skip the keychain and pass the key from an env variable: guardrun --key-env OPENAI_API_KEY -- <command> (anthropic=VAR for Anthropic)';
+const KEY_ENV_FIX = 'skip the keychain and pass the key from an env variable: guardrun --key-env OPENAI_API_KEY -- <command> (anthropic=VAR for Anthropic)';
 
 /**
  * Probes the candidates and returns the ones that answer, as one Keystore: reads go through them in order
@@ -38,7 +38,7 @@ export async function openKeystore(options: OpenKeystoreOptions = {}): Promise<K
   const pinned = env[KEYSTORE_ENV]?.trim();
   const candidates = options.backends ?? candidatesFor(pinned, options.platform ?? process.platform, options.keychain);
   if (candidates.length === 0) {
-    throw new GuardrunError('E_KEYSTORE', `guardrun knows no keychain on ${options.platform ?? process.platform}`, KEY_ENV_FIX.replace(/^or s/, 'S'));
+    throw new GuardrunError('E_KEYSTORE', `guardrun knows no keychain on ${options.platform ?? process.platform}`, KEY_ENV_FIX);
   }
   const probes = await Promise.allSettled(candidates.map((c) => (c.probe ? c.probe() : c.get('guardrun-probe'))));
   const available = candidates.filter((_, i) => probes[i].status === 'fulfilled');
@@ -47,7 +47,7 @@ export async function openKeystore(options: OpenKeystoreOptions = {}): Promise<K
   const errors = probes.map((p) => (p.status === 'rejected' ? p.reason : undefined));
   const what = pinned ? `the keychain pinned by ${KEYSTORE_ENV}=${pinned} is not reachable` : 'no keychain is reachable';
   const firstFix = errors.map((e) => (isGuardrunError(e) ? e.fix : undefined)).find(Boolean);
-  throw new GuardrunError('E_KEYSTORE', `${what}: ${errors.map(messageOf).join('; ')}`, firstFix ? `${firstFix}; ${KEY_ENV_FIX}` : KEY_ENV_FIX, {
+  throw new GuardrunError('E_KEYSTORE', `${what}: ${errors.map(messageOf).join('; ')}`, firstFix ? `${firstFix}; or ${KEY_ENV_FIX}` : KEY_ENV_FIX, {
     cause: errors[0],
   });
 }

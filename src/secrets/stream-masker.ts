@@ -46,21 +46,28 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
       const m = tail.exec(window);
       if (m && m[0].length > 0) hold = Math.min(hold, windowStart + m.index);
     }
-    // A finding that reaches the end may still grow; one that straddles the cut must go out whole.
-    for (const f of findings) {
-      if (f.start >= hold) break;
-      if (f.end > hold || f.end === text.length) hold = f.start;
+    // A finding that reaches the end may still grow; one that straddles the cut must go out whole,
+    // with its label, so that the next scan finds the same match again.
+    // Moving the cut back to a label can put it inside an earlier finding: repeat until it settles.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const f of findings) {
+        const from = f.matchStart ?? f.start;
+        if (from < hold && (f.end > hold || (f.end === text.length && from >= windowStart))) {
+          hold = from;
+          moved = true;
+        }
+      }
     }
     return Math.max(hold, base);
   }
 
-  /** Masks text[base, cut); a finding that began in the context shows a marker for its remainder. */
+  /** Masks text[base, cut); findings all start at or after base. */
   function render(text: string, base: number, cut: number, findings: readonly Finding[]): string {
     const inside: Finding[] = [];
     for (const f of findings) {
-      if (f.end <= base) continue;
       if (f.start >= cut) break;
-      inside.push({ detector: f.detector, start: Math.max(f.start, base) - base, end: Math.min(f.end, cut) - base });
+      inside.push({ detector: f.detector, start: f.start - base, end: Math.min(f.end, cut) - base });
     }
     return applyFindings(text.slice(base, cut), inside);
   }
@@ -76,7 +83,7 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
     if (chunk.length === 0) return '';
     const text = context + held + chunk;
     const base = context.length;
-    const findings = scanner.find(text);
+    const findings = scanner.find(text, base);
     return release(text, base, holdStart(text, base, findings), findings);
   }
 
@@ -86,7 +93,7 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
     flush() {
       const text = context + held;
       const base = context.length;
-      const out = held.length > 0 ? release(text, base, text.length, scanner.find(text)) : '';
+      const out = held.length > 0 ? release(text, base, text.length, scanner.find(text, base)) : '';
       context = '';
       held = '';
       return out;

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DEFAULT_UPSTREAMS, UPSTREAM_ENV, type Provider } from '../providers.js';
 import { startProxy, type ProxyServer } from '../proxy/server.js';
-import { createUpstream, type Upstream } from '../proxy/upstream.js';
-import type { Guard } from '../proxy/types.js';
+import { createUpstream, type Upstream, type UpstreamPool } from '../proxy/upstream.js';
 import { FORMAT, FORMAT_VERSION, type SessionStart } from '../recording/format.js';
 import { createRecorder, ensureGuardrunDir, type Recorder } from '../recording/recorder.js';
 import { createDummyKey } from '../secrets/dummy-key.js';
@@ -12,7 +11,8 @@ import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { childEnv } from './child-env.js';
-import { createSessionGuard, type GuardSetup, type SessionStats } from './session-guard.js';
+import { createSessionGuard, noApprover, type GuardSetup, type SessionStats } from './session-guard.js';
+import { pauseTree, resumeTree } from '../approval/pause.js';
 
 export interface SessionOptions {
   command: string[];
@@ -31,8 +31,8 @@ export interface SessionOptions {
   killGraceMs?: number;
   /** Start-header extras (e.g. replayOf). */
   header?: Partial<SessionStart>;
-  /** Replace the upstream with something else (replay answers from a recording). */
-  guardOverride?: (base: Guard) => Guard;
+  /** Answer from something other than the network, per provider (replay answers from a recording). */
+  upstreamPools?: Partial<Record<Provider, UpstreamPool>>;
 }
 
 export interface SessionResult {
@@ -58,24 +58,29 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const startedAt = new Date();
   const dummyKey = createDummyKey();
   const providers = o.keys.map((k) => k.provider);
-  const upstreams = resolveUpstreams(providers, o.upstreams, o.env);
+  const upstreams = resolveUpstreams(providers, o.upstreams, o.env, o.upstreamPools);
   const sessionFile = o.sessionFile ? resolve(o.cwd, o.sessionFile) : defaultSessionFile(o.cwd, startedAt, sessionId);
   const recorder = createRecorder(sessionFile);
   const stats: SessionStats = { requests: 0, denied: 0, costUsd: 0, denials: [] };
   let proxy: ProxyServer | undefined;
+  let child: RunningChild | undefined;
+  // Prompts pause the child's whole process tree so its output cannot garble them nor read the keystrokes.
+  const control = { pause: () => void (child?.pid && pauseTree(child.pid)), resume: () => void (child?.pid && resumeTree(child.pid)) };
+  const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
   try {
-    const baseGuard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, setup: o.guard });
-    const guard = o.guardOverride ? o.guardOverride(baseGuard) : baseGuard;
+    const guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
     recorder.write({
       type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
       time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
-      upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers, ...o.header,
+      upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers,
+      policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256 } : undefined, ...o.header,
     });
     proxy = await startProxy({
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
     });
   } catch (error) {
     recorder.close();
+    approver.close();
     await proxy?.close();
     throw error;
   }
@@ -84,7 +89,8 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
     realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [],
   });
-  const child = spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  const running = spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  child = running;
   let finished = false;
 
   const finish = (reason: 'exit' | 'signal' | 'crash', exitCode: number, exit?: ChildExit): void => {
@@ -99,16 +105,19 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   };
 
   const done = (async (): Promise<SessionResult> => {
-    const exit = await child.exited;
+    const exit = await running.exited;
+    approver.close();
     await proxy.close();
     finish(exit.signal ? 'signal' : 'exit', exit.exitCode, exit);
     return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats };
   })();
 
   return {
-    sessionId, sessionFile, origin: proxy.origin, child, done,
+    sessionId, sessionFile, origin: proxy.origin, child: running, done,
     finalizeSync(reason, exitCode) {
-      child.signal('SIGTERM');
+      running.resume();
+      running.signal('SIGTERM');
+      approver.close();
       finish(reason, exitCode);
     },
   };
@@ -120,11 +129,16 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   return running.done;
 }
 
-function resolveUpstreams(providers: Provider[], given: Partial<Record<Provider, string>> | undefined, env: NodeJS.ProcessEnv): Partial<Record<Provider, Upstream>> {
+function resolveUpstreams(
+  providers: Provider[],
+  given: Partial<Record<Provider, string>> | undefined,
+  env: NodeJS.ProcessEnv,
+  pools: Partial<Record<Provider, UpstreamPool>> | undefined,
+): Partial<Record<Provider, Upstream>> {
   const out: Partial<Record<Provider, Upstream>> = {};
   for (const provider of providers) {
     const url = given?.[provider] ?? env[UPSTREAM_ENV[provider]] ?? DEFAULT_UPSTREAMS[provider];
-    out[provider] = createUpstream(provider, url);
+    out[provider] = createUpstream(provider, url, pools?.[provider]);
   }
   return out;
 }

@@ -1,18 +1,31 @@
-// The session's guard: the policy decision for each request, masking of what leaves, and the running totals.
-import type { HeldKey } from '../secrets/keystore.js';
+// The session's guard: the policy decision for each request and response, masking of what leaves, the running totals.
+import type { Approver } from '../approval/types.js';
+import { createCiApprover } from '../approval/ci-approver.js';
+import { createTokenCounter } from '../cost/tokens.js';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
+import { createEvaluator } from '../policy/evaluate.js';
+import type { LoadedPolicy } from '../policy/load.js';
+import type { RequestFacts, ToolCall } from '../policy/types.js';
+import { createResponseFilter } from '../proxy/response-filter.js';
+import type { Exchange, ExchangeResult, Guard, RequestVerdict } from '../proxy/types.js';
 import type { Recorder } from '../recording/recorder.js';
-import type { Exchange, ExchangeResult, Guard, ResponseFilter } from '../proxy/types.js';
-import type { SseEvent } from '../proxy/sse.js';
+import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
+import type { HeldKey } from '../secrets/keystore.js';
+import { createScanner } from '../secrets/scan.js';
+import { checkRequest } from './request-check.js';
+import { settle } from './settle.js';
 
 export interface SessionStats {
   requests: number;
   denied: number;
   costUsd: number;
-  denials: Array<{ id: number; endpoint: string; rule: string; reason: string }>;
+  denials: Array<{ id: number; endpoint: string; rule: string; reason: string; decidedBy: string }>;
 }
 
 export interface GuardSetup {
-  // Filled in by the policy engine: policy, approver, ci.
+  policy?: LoadedPolicy;
+  /** Built once the child exists, so a prompt can pause it. Default: deny every ask (no approver). */
+  approver?: (child: { pause(): void; resume(): void }) => Approver;
 }
 
 export interface SessionGuardOptions {
@@ -20,37 +33,69 @@ export interface SessionGuardOptions {
   dummyKey: string;
   stats: SessionStats;
   recorder: Recorder;
-  setup?: GuardSetup;
+  policy?: LoadedPolicy;
+  approver: Approver;
 }
 
 export function createSessionGuard(o: SessionGuardOptions): Guard {
-  const exact = [
-    ...o.keys.map((k) => ({ id: `${k.provider}-real-key`, value: k.value })),
-    { id: 'dummy-key', value: o.dummyKey },
-  ];
-  const maskText = (text: string): string => {
-    let out = text;
-    for (const { id, value } of exact) if (out.includes(value)) out = out.split(value).join(`[REDACTED:${id}]`);
-    return out;
+  const loaded = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE, sha256: '' };
+  const evaluator = createEvaluator(loaded.policy);
+  const exact = [...o.keys.map((k) => ({ id: `${k.provider}-real-key`, value: k.value })), { id: 'dummy-key', value: o.dummyKey }];
+  const patterns = evaluator.secretPatterns.map((p) => ({ id: p.id, regex: `/${p.regex.source}/${p.regex.flags}` }));
+  // Everything: for the session file, outbound checks and (with mask_responses) model output.
+  const scanner = createScanner(compileDetectors({ exact, patterns, builtins: BUILTIN_DETECTORS }));
+  // Only guardrun's own keys: masked in model output even when mask_responses is off.
+  const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
+  const counter = createTokenCounter();
+  const facts = new WeakMap<Exchange, RequestFacts>();
+  const hasResponseRules = loaded.policy.rules.some((r) => r.on === 'response');
+  const maskText = (text: string): string => scanner.mask(text).text;
+  const excerptOf = (calls: ToolCall[]): string => maskText(calls.map((c) => `tool ${c.name}: ${c.arguments}`).join('\n'));
+
+  const noteDenial = (ex: Exchange, rule: string, reason: string, decidedBy: string): void => {
+    o.stats.denials.push({ id: ex.id, endpoint: ex.endpoint, rule, reason, decidedBy });
   };
+
   return {
-    async checkRequest() {
-      return { allow: true };
+    async checkRequest(ex): Promise<RequestVerdict> {
+      try {
+        const out = await checkRequest(ex, { evaluator, scanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
+        facts.set(ex, out.facts);
+        if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.verdict.error.message, out.decidedBy ?? 'policy');
+        return out.verdict;
+      } catch (error) {
+        // Fail closed: a check pipeline that breaks denies the request.
+        const reason = `guardrun could not check this request: ${(error as Error).message}`;
+        noteDenial(ex, 'guardrun_check_error', reason, 'error');
+        return { allow: false, error: { status: 403, code: 'guardrun_check_error', message: maskText(reason) } };
+      }
     },
-    openResponse(): ResponseFilter {
-      return {
-        denied: false,
-        event: (event: SseEvent) => [maskText(event.raw)],
-        end: () => [],
-        body: (text: string) => ({ text: maskText(text) }),
-      };
+    openResponse(ex) {
+      const request = facts.get(ex);
+      return createResponseFilter({
+        exchange: ex,
+        scanner: loaded.policy.secrets.mask_responses ? scanner : keyScanner,
+        decideToolCalls: hasResponseRules && request
+          ? async (toolCalls) => {
+              const decision = evaluator.response({ request, toolCalls });
+              const settled = await settle({ id: ex.id, phase: 'response', endpoint: ex.endpoint, model: ex.model, decision, spendUsd: o.stats.costUsd, excerpt: excerptOf(toolCalls) }, o.approver, o.recorder);
+              if (settled.allow) return { allow: true };
+              noteDenial(ex, settled.rule, settled.reason, settled.decidedBy);
+              return { allow: false, error: { status: 403, code: settled.rule, message: maskText(`guardrun withheld a tool call (${settled.rule}): ${settled.reason}`) } };
+            }
+          : undefined,
+      });
     },
     maskText,
-    finish(exchange: Exchange, result: ExchangeResult) {
+    finish(_ex: Exchange, result: ExchangeResult) {
       o.stats.requests++;
       if (result.costUsd !== undefined) o.stats.costUsd += result.costUsd;
       if (result.denied) o.stats.denied++;
-      void exchange;
     },
   };
+}
+
+/** The approver used when none is given: nobody to ask, so every ask is denied. */
+export function noApprover(): Approver {
+  return createCiApprover('no approver was configured');
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { AGENTS, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, agentResult, guardrun, keyArgs, readLines, tempDir } from './harness.js';
+import { ROOT, AGENTS, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, agentResult, guardrun, keyArgs, readLines, tempDir } from './harness.js';
 
 let upstream: FakeUpstream;
 let dir: string;
@@ -19,7 +19,7 @@ afterAll(async () => {
 let n = 0;
 const sessionPath = (): string => join(dir, `s${++n}.jsonl`);
 const run = (args: string[], file = sessionPath(), extra: Parameters<typeof guardrun>[1] = {}) =>
-  guardrun([...keyArgs(upstream.url, file), '--', ...args], { env: { OPENAI_REAL: FAKE_OPENAI_KEY, ...extra.env }, ...extra });
+  guardrun([...keyArgs(upstream.url, file), '--', ...args], { ...extra, env: { OPENAI_REAL: FAKE_OPENAI_KEY, ...extra.env } });
 
 function expectNoKeys(...texts: string[]): void {
   for (const text of texts) {
@@ -157,7 +157,8 @@ describe('the proxy answers guardrun\'s own conditions in the provider error sha
 
   it('passes bodies byte-exact, queries and response headers unchanged', async () => {
     upstream.requests.length = 0;
-    const r = await run(['node', join(AGENTS, 'proxy-probe.mjs'), '--bytes']);
+    const loose = join(ROOT, 'fixtures', 'policies', 'loose.yaml'); // the default policy allows no /v1/files
+    const r = await guardrun([...keyArgs(upstream.url, sessionPath()), '--policy', loose, '--', 'node', join(AGENTS, 'proxy-probe.mjs'), '--bytes'], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const probe = agentResult(r.stdout);
     for (const sent of probe.sent) {

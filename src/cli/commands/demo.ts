@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../package-root.js';
 import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
+import { guardSetup } from '../guard-setup.js';
 
 // Obviously not a real key: the fake upstream checks it the way the real API checks yours.
 const DEMO_KEY = 'sk-demo-guardrun-fake-key-0000000000000000';
@@ -43,6 +44,7 @@ async function demo(flags: { sessionFile?: string }, ctx: CommandContext): Promi
       env: ctx.io.env,
       upstreams: { openai: upstream.url },
       sessionFile: flags.sessionFile,
+      guard: await guardSetup({}, ctx.io),
     });
     const result = await session.done;
     say(`the agent exited with ${result.exitCode}; every exchange is in ${result.sessionFile}`);

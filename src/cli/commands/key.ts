@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { GuardrunError, isGuardrunError } from '../../errors.js';
 import { PROVIDERS, accountName, isProvider, type Provider } from '../../providers.js';
-import type { Keystore, StoredIn } from '../../secrets/keystore.js';
+import type { Keystore, KeystoreInfo, StoredIn } from '../../secrets/keystore.js';
 import { maskKey } from '../../secrets/mask-key.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import type { CommandContext } from '../context.js';
@@ -105,7 +105,7 @@ async function keyStatus(providers: Provider[], profile: string | undefined, ctx
     try {
       const found = await keystore.find(accountName(provider, profile));
       if (!found) rows.push([label, 'not set', '']);
-      else rows.push([label, maskKey(found.value), `${found.store.description}${found.store.persistent ? '' : ' (until reboot)'}`]);
+      else rows.push([label, maskKey(found.value), `${found.store.description}${untilReboot(found.store) ? ' (until reboot)' : ''}`]);
     } catch (error) {
       failure ??= isGuardrunError(error) ? error : new GuardrunError('E_KEYSTORE', String(error));
       rows.push([label, 'unreadable', error instanceof Error ? error.message : String(error)]);
@@ -139,8 +139,10 @@ export function keyShapeProblem(provider: Provider, value: string): string | und
   return undefined;
 }
 
+const untilReboot = (store: KeystoreInfo): boolean => !store.persistent && store.name !== 'memory';
+
 function notPersistent(stored: StoredIn): string {
-  return stored.name === 'memory'
-    ? `the ${stored.description} keystore forgets the key when this process exits`
+  return !untilReboot(stored)
+    ? 'the memory keystore forgets the key when this process exits'
     : `the ${stored.description} keeps the key in memory for this login session only; it is lost at reboot`;
 }

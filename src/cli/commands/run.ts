@@ -1,6 +1,7 @@
 // `guardrun [options] -- <command> [args...]`: the default command.
 import type { Command } from 'commander';
-import { GuardrunError } from '../../errors.js';
+import { EXIT, GuardrunError } from '../../errors.js';
+import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession, type RunningSession, type SessionResult } from '../../session/run-session.js';
@@ -15,6 +16,9 @@ interface RunFlags {
   sessionFile?: string;
   nested?: boolean;
   killTimeout: string;
+  policy?: string;
+  ci?: boolean;
+  failOnDeny?: boolean;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -27,6 +31,9 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--session-file <path>', 'where to write the session record (default .guardrun/sessions/<time>-<id>.jsonl)')
     .option('--nested', 'allow running inside another guardrun session')
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the child', '10')
+    .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
+    .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
+    .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
     .action(async (operands: string[], flags: RunFlags) => {
       const command = ctx.childArgv ?? operands;
       if (command.length === 0) {
@@ -45,6 +52,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   if (!Number.isFinite(killTimeout) || killTimeout < 0) {
     throw new GuardrunError('E_USAGE', `--kill-timeout must be a number of seconds, not "${flags.killTimeout}"`, 'e.g. --kill-timeout 10');
   }
+  const guard = await guardSetup(flags, io);
   const resolved = await resolveKeys({
     keyEnv: flags.keyEnv.map(parseKeyEnv),
     profile: flags.profile,
@@ -60,6 +68,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     upstreams: { openai: flags.upstream, anthropic: flags.anthropicUpstream },
     sessionFile: flags.sessionFile,
     killGraceMs: killTimeout * 1000,
+    guard,
   });
   const detach = attachProcess(session, ctx);
   // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
@@ -67,6 +76,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   try {
     const result = await session.done;
     io.stderr.write(summaryLine(result, command, ctx));
+    if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
     return result.exitCode;
   } finally {
     detach();
@@ -105,7 +115,11 @@ function summaryLine(result: SessionResult, command: string[], ctx: CommandConte
     const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
     lines.push(`${c.red('guardrun:')} ${what}: ${command[0]}`);
   }
-  const { requests, costUsd } = result.stats;
+  const { requests, costUsd, denials } = result.stats;
+  if (denials.length > 0) {
+    lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
+    for (const d of denials) lines.push(`  #${d.id} ${d.endpoint}  ${c.bold(d.rule)} (${d.decidedBy}): ${d.reason}`);
+  }
   lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, $${costUsd.toFixed(4)})`);
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,80 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { formatUsd, renderRequest, sanitizeForTerminal, truncateExcerpt } from './render-request.js';
+import type { ApprovalRequest } from './types.js';
+
+const plain = new Chalk({ level: 0 });
+const request: ApprovalRequest = {
+  id: 7,
+  phase: 'request',
+  endpoint: 'POST /v1/chat/completions',
+  model: 'gpt-4o',
+  estimateUsd: 0.1234,
+  spendUsd: 2.5,
+  reasons: [{ rule: 'cost.threshold', reason: 'estimated $0.12 is above $0.10' }],
+  excerpt: 'please summarise the report',
+};
+
+describe('renderRequest', () => {
+  it('shows number, endpoint, model, estimate, spend, rules and excerpt', () => {
+    const text = renderRequest(request, plain, 100);
+    for (const part of ['#7', 'POST /v1/chat/completions', 'gpt-4o', 'est. $0.1234', 'session spend $2.50', 'cost.threshold', 'estimated $0.12 is above $0.10', 'please summarise the report']) {
+      expect(text).toContain(part);
+    }
+    expect(text).not.toContain('\x1b');
+  });
+
+  it('says "price unknown" without an estimate and marks the response phase', () => {
+    const text = renderRequest({ ...request, estimateUsd: undefined, phase: 'response', model: undefined }, plain);
+    expect(text).toContain('price unknown');
+    expect(text).toContain('(response)');
+    expect(text).toContain('model unknown');
+  });
+
+  it('neutralises escape sequences from the agent or the model', () => {
+    const text = renderRequest({ ...request, excerpt: 'hi\x1b[2J\x1b]0;pwned\x07 there\u202e', model: 'evil\x1b[31m' }, plain);
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\u202e]/);
+    expect(text).toContain('\\x1b[2J');
+  });
+
+  it('uses colours only when the chalk instance has them', () => {
+    expect(renderRequest(request, new Chalk({ level: 1 }))).toContain('\x1b[');
+  });
+});
+
+describe('truncateExcerpt', () => {
+  it('keeps a few lines, cuts long lines to the width and says what was left out', () => {
+    const lines = truncateExcerpt(['one', 'two', 'x'.repeat(200), 'four', 'five', 'six'].join('\n'), 40);
+    expect(lines.slice(0, 2)).toEqual(['one', 'two']);
+    expect([...lines[2]].length).toBe(40);
+    expect(lines[2].endsWith('…')).toBe(true);
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toContain('2+ more lines');
+  });
+
+  it('cuts a huge single line and says so', () => {
+    const lines = truncateExcerpt('y'.repeat(5000), 60);
+    expect(lines[0]).toHaveLength(60);
+    expect(lines.at(-1)).toContain('more characters');
+  });
+
+  it('collapses runs of blank lines and shows (empty) for nothing', () => {
+    expect(truncateExcerpt('a\n\n\n\nb', 80)).toEqual(['a', '', 'b']);
+    expect(truncateExcerpt('   ', 80)).toEqual(['(empty)']);
+  });
+});
+
+describe('formatUsd and sanitizeForTerminal', () => {
+  it('formats small and large amounts', () => {
+    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(0.00001)).toBe('<$0.0001');
+    expect(formatUsd(0.0123)).toBe('$0.0123');
+    expect(formatUsd(12.345)).toBe('$12.35');
+  });
+
+  it('turns newlines into spaces unless asked to keep them', () => {
+    expect(sanitizeForTerminal('a\nb\tc')).toBe('a b  c');
+    expect(sanitizeForTerminal('a\r\nb', true)).toBe('a\nb');
+    expect(sanitizeForTerminal('\x9b')).toBe('\\x9b');
+  });
+});

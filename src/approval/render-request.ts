@@ -1,0 +1,65 @@
+// The text shown above the approval choices: what is asking, what it costs, and what the agent sent.
+import type { ChalkInstance } from 'chalk';
+import type { ApprovalRequest } from './types.js';
+
+const EXCERPT_LINES = 4;
+const EXCERPT_CHARS = 600;
+
+export function formatUsd(amount: number): string {
+  if (amount > 0 && amount < 0.0001) return '<$0.0001';
+  return `$${amount > 0 && amount < 1 ? amount.toFixed(4) : amount.toFixed(2)}`;
+}
+
+/**
+ * Makes agent- or model-controlled text safe to print on a terminal: control characters (escape
+ * sequences could move the cursor, recolour or retitle the terminal) and bidi overrides become
+ * visible `\xNN` / `\u{NNNN}` escapes. `keepNewlines` keeps `\n` for the excerpt.
+ */
+export function sanitizeForTerminal(text: string, keepNewlines = false): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/\t/g, '  ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+      if (ch === '\n' && keepNewlines) return ch;
+      if (ch === '\n') return ' ';
+      const code = ch.codePointAt(0)!;
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+    });
+}
+
+function cut(line: string, width: number): string {
+  const chars = [...line];
+  return chars.length > width ? `${chars.slice(0, Math.max(1, width - 1)).join('')}…` : line;
+}
+
+/** At most a few lines of at most `width` characters; says how much was left out. */
+export function truncateExcerpt(excerpt: string, width: number): string[] {
+  const clean = sanitizeForTerminal(excerpt.trim(), true);
+  const short = clean.length > EXCERPT_CHARS ? clean.slice(0, EXCERPT_CHARS) : clean;
+  const lines = short.split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== ''));
+  const shown = lines.slice(0, EXCERPT_LINES).map((l) => cut(l, width));
+  const hiddenChars = clean.length - short.length;
+  const hiddenLines = lines.length - shown.length;
+  if (hiddenLines > 0 || hiddenChars > 0) {
+    const more = hiddenLines > 0 ? `${hiddenLines}+ more line${hiddenLines === 1 ? '' : 's'}` : `${hiddenChars} more characters`;
+    shown.push(`… (${more})`);
+  }
+  return shown.length > 0 ? shown : ['(empty)'];
+}
+
+/** The block drawn before the choices. `columns` is the terminal width. */
+export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80): string {
+  const width = Math.max(40, columns) - 4;
+  const cost = q.estimateUsd === undefined ? c.yellow('price unknown') : `est. ${formatUsd(q.estimateUsd)}`;
+  const phase = q.phase === 'response' ? ' (response)' : '';
+  const header = [
+    c.bold(`guardrun: approval needed for request #${q.id}${phase}`),
+    sanitizeForTerminal(q.endpoint),
+    `model ${sanitizeForTerminal(q.model ?? 'unknown')}`,
+    cost,
+    `session spend ${formatUsd(q.spendUsd)}`,
+  ].join(c.dim(' · '));
+  const reasons = q.reasons.map((r) => `  ${c.yellow('•')} ${c.bold(sanitizeForTerminal(r.rule))}: ${sanitizeForTerminal(r.reason)}`);
+  const excerpt = truncateExcerpt(q.excerpt, width).map((l) => `  ${c.dim('│')} ${l}`);
+  return ['', header, ...reasons, ...excerpt, ''].join('\n');
+}

@@ -1,0 +1,176 @@
+// Asks the human on the controlling terminal (/dev/tty, never the child's stdin), one question at a
+// time, with the child paused while the prompt is open. Every failure becomes a deny; ask never rejects.
+import { Chalk, type ChalkInstance } from 'chalk';
+import { closeSync, constants, openSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import tty from 'node:tty';
+import { inquirerPrompt, type PromptFn, type PromptIo } from './inquirer-prompt.js';
+import type { SessionGrants } from './session-grants.js';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from './types.js';
+
+/** An open terminal: `input`/`output` are tty streams in real use. */
+export interface TerminalIo {
+  input: NodeJS.ReadableStream & { isRaw?: boolean; setRawMode?(mode: boolean): unknown };
+  output: PromptIo['output'];
+  close(): void;
+}
+
+export interface TerminalApproverOptions {
+  /** A question not answered within this many ms of being shown is denied (`by: 'timeout'`). */
+  timeoutMs: number;
+  ttyPath?: string;
+  /** Called before the prompt is drawn (the lead stops the child's process tree). */
+  pause?: () => void;
+  /** Called after the answer (continues the child). */
+  resume?: () => void;
+  /** When given: queued questions already covered by a grant are allowed without a prompt, and "allow for the session" adds one. */
+  grants?: SessionGrants;
+  /** For NO_COLOR / FORCE_COLOR; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Injected by unit tests; defaults to the @inquirer prompt. */
+  prompt?: PromptFn;
+  /** Injected by unit tests; defaults to opening `ttyPath` as tty streams. */
+  openTerminal?: (ttyPath: string) => TerminalIo;
+}
+
+/** Opens the terminal twice (one fd per stream, so destroying one does not close the other's fd). */
+export function openTerminal(ttyPath: string): TerminalIo {
+  const inFd = openSync(ttyPath, constants.O_RDONLY);
+  let outFd: number;
+  try {
+    outFd = openSync(ttyPath, constants.O_WRONLY);
+  } catch (error) {
+    closeSync(inFd);
+    throw error;
+  }
+  if (!tty.isatty(inFd) || !tty.isatty(outFd)) {
+    closeSync(inFd);
+    closeSync(outFd);
+    throw Object.assign(new Error(`${ttyPath} is not a terminal`), { code: 'ENOTTY' });
+  }
+  const input = new tty.ReadStream(inFd);
+  const output = new tty.WriteStream(outFd);
+  // A vanished terminal (EIO) must not crash guardrun; the approver watches the input for it.
+  input.on('error', () => {});
+  output.on('error', () => {});
+  return {
+    input,
+    output,
+    close() {
+      if (input.isRaw) input.setRawMode(false);
+      input.destroy();
+      output.destroy();
+    },
+  };
+}
+
+function colorsFor(env: NodeJS.ProcessEnv): ChalkInstance {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return new Chalk({ level: 0 });
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return new Chalk({ level: 0 });
+  return new Chalk({ level: 1 }); // the output is a terminal by construction
+}
+
+const formatDuration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
+const errorText = (error: unknown): string => (error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error));
+
+export function createTerminalApprover(options: TerminalApproverOptions): Approver {
+  const { timeoutMs, ttyPath = '/dev/tty', grants } = options;
+  const prompt = options.prompt ?? inquirerPrompt;
+  const open = options.openTerminal ?? openTerminal;
+  const colors = colorsFor(options.env ?? process.env);
+  let terminal: TerminalIo | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let current: AbortController | undefined;
+  let paused = false;
+  let closed = false;
+
+  // The lead's pause/resume signal processes that may be gone; a failure there must not block the answer.
+  const setPaused = (on: boolean): void => {
+    if (paused === on) return;
+    paused = on;
+    try {
+      (on ? options.pause : options.resume)?.();
+    } catch {
+      // nothing to pause or resume any more
+    }
+  };
+
+  const dropTerminal = (): void => {
+    const t = terminal;
+    terminal = undefined;
+    if (!t) return;
+    try {
+      if (current) t.output.write('\x1b[?25h\n'); // the select hides the cursor; show it again
+      t.close();
+    } catch {
+      // already gone
+    }
+  };
+
+  const deny = (by: 'human' | 'timeout' | 'error', reason: string, humanMs?: number): ApprovalAnswer => ({ kind: 'deny', by, reason, humanMs });
+
+  async function askNow(q: ApprovalRequest): Promise<ApprovalAnswer> {
+    if (closed) return deny('error', 'guardrun was shutting down, so no one could be asked');
+    if (grants?.covers(q.reasons, q.model)) return { kind: 'allow', scope: 'session', by: 'human', humanMs: 0, fromGrant: true };
+    let io: TerminalIo;
+    try {
+      io = terminal ??= open(ttyPath);
+    } catch (error) {
+      return deny('error', `approval was needed but the terminal could not be opened (${ttyPath}: ${errorText(error)}), so the request was denied`);
+    }
+    const controller = new AbortController();
+    current = controller;
+    const gone = (): void => controller.abort('terminal');
+    io.input.on('end', gone);
+    io.input.on('close', gone);
+    io.input.on('error', gone);
+    const timer = setTimeout(() => controller.abort('timeout'), timeoutMs);
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    setPaused(true);
+    try {
+      const choice = await prompt(q, { input: io.input, output: io.output, signal: controller.signal, colors });
+      const humanMs = elapsed();
+      if (choice.kind === 'deny') return deny('human', choice.reason ?? 'denied at the approval prompt', humanMs);
+      if (choice.kind === 'session') grants?.add(q.reasons, q.model);
+      return { kind: 'allow', scope: choice.kind, by: 'human', humanMs };
+    } catch (error) {
+      const humanMs = elapsed();
+      const why = controller.signal.aborted ? controller.signal.reason : undefined;
+      if (why === 'timeout') return deny('timeout', `no answer at the approval prompt within ${formatDuration(timeoutMs)}, so the request was denied`, humanMs);
+      if (why === 'closing') return deny('error', 'guardrun was shutting down while the approval prompt was open, so the request was denied', humanMs);
+      if (why === 'terminal') {
+        dropTerminal();
+        return deny('error', 'the terminal went away while the approval prompt was open, so the request was denied', humanMs);
+      }
+      if (errorName(error) === 'ExitPromptError') return deny('human', 'cancelled at the prompt (Ctrl-C), so the request was denied', humanMs);
+      dropTerminal();
+      return deny('error', `the approval prompt failed (${errorText(error)}), so the request was denied`, humanMs);
+    } finally {
+      clearTimeout(timer);
+      io.input.removeListener('end', gone);
+      io.input.removeListener('close', gone);
+      io.input.removeListener('error', gone);
+      current = undefined;
+      setPaused(false);
+    }
+  }
+
+  return {
+    mode: 'terminal',
+    ask(q) {
+      // One prompt at a time: each question waits for the one before it.
+      const answer = queue.then(() => askNow(q)).catch((error: unknown) => deny('error', `the approval prompt failed (${errorText(error)})`));
+      queue = answer;
+      return answer;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      current?.abort('closing');
+      dropTerminal();
+      setPaused(false);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// What guardrun asks a human (or CI) about one request, and the answers it can get back.
+
+export interface ApprovalReason {
+  /** The check or rule id that asked (`cost.threshold`, `rule:no-shell`…). */
+  rule: string;
+  /** One sentence a person reads. */
+  reason: string;
+}
+
+export interface ApprovalRequest {
+  /** Request number in the session. */
+  id: number;
+  phase: 'request' | 'response';
+  /** `POST /v1/chat/completions` */
+  endpoint: string;
+  model?: string;
+  /** Undefined when no price is known. */
+  estimateUsd?: number;
+  /** Session spend so far. */
+  spendUsd: number;
+  /** Which rule(s) asked and why. */
+  reasons: ApprovalReason[];
+  /** Already masked by the caller: the last user message, or `tool shell: {...args}`. */
+  excerpt: string;
+}
+
+export type ApprovalAnswer =
+  /** `fromGrant`: answered by an earlier "allow for the rest of this session" without a new prompt. */
+  | { kind: 'allow'; scope: 'once' | 'session'; by: 'human'; humanMs: number; fromGrant?: boolean }
+  | { kind: 'deny'; by: 'human' | 'timeout' | 'ci' | 'error'; reason: string; humanMs?: number };
+
+export interface Approver {
+  readonly mode: 'terminal' | 'ci';
+  /** Never rejects: every failure becomes a deny. */
+  ask(q: ApprovalRequest): Promise<ApprovalAnswer>;
+  /** Releases the terminal (and resumes a paused child) so guardrun can exit. */
+  close(): void;
+}

@@ -1,0 +1,22 @@
+// The policy and the approver for a run, from the CLI's flags (shared by run, demo and replay).
+import { chooseApprover } from '../approval/choose-approver.js';
+import { createSessionGrants } from '../approval/session-grants.js';
+import { loadPolicy } from '../policy/load.js';
+import type { GuardSetup } from '../session/session-guard.js';
+import type { CliIO } from './io.js';
+
+export async function guardSetup(flags: { policy?: string; ci?: boolean }, io: CliIO): Promise<GuardSetup> {
+  const policy = await loadPolicy({ file: flags.policy, cwd: io.cwd });
+  return {
+    policy,
+    approver: (child) =>
+      chooseApprover({
+        ci: flags.ci === true,
+        env: io.env,
+        timeoutMs: policy.policy.approval.timeout_s * 1000,
+        pause: child.pause,
+        resume: child.resume,
+        grants: createSessionGrants(),
+      }).approver,
+  };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_POLICY, DEFAULT_POLICY_YAML } from './default.js';
+import { parsePolicy } from './parse.js';
+import { DEFAULT_ENDPOINTS } from './schema.js';
+
+describe('the built-in default policy', () => {
+  test('spells out exactly what an empty `version: 1` file means', () => {
+    expect(DEFAULT_POLICY).toEqual(parsePolicy('version: 1\n', 'empty.yaml'));
+  });
+
+  test('the YAML text parses to the exported object', () => {
+    expect(parsePolicy(DEFAULT_POLICY_YAML, 'x')).toEqual(DEFAULT_POLICY);
+  });
+
+  test('documented choices', () => {
+    expect(DEFAULT_POLICY.endpoints.allow).toEqual([...DEFAULT_ENDPOINTS]);
+    expect(DEFAULT_POLICY.models).toEqual({ allow: ['*'], deny: [], unknown: 'deny' });
+    expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask' });
+    expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, patterns: [] });
+    expect(DEFAULT_POLICY.approval.timeout_s).toBe(120);
+    expect(DEFAULT_POLICY.rules).toEqual([]);
+  });
+
+  test('the commented examples in it are valid when uncommented', () => {
+    const uncommented = DEFAULT_POLICY_YAML.replace('patterns: []', 'patterns:')
+      .replace('  #  - { id: acme', '    - { id: acme')
+      .replace('rules: []', 'rules:')
+      .replace(/^  # (- id|  on|  match|  action|  message)/gm, '  $1');
+    const policy = parsePolicy(uncommented, 'x');
+    expect(policy.secrets.patterns.map((p) => p.id)).toEqual(['acme-token']);
+    expect(policy.rules.map((r) => r.id)).toEqual(['no-prod-credentials', 'destructive-shell']);
+    expect(policy.rules[1]).toMatchObject({ match: { arguments: 'rm\\s+-rf|mkfs|dd\\s+if=' } });
+  });
+});

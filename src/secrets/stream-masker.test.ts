@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileDetectors } from './detectors.js';
+import { createScanner } from './scan.js';
+import { createChannelMaskers, createStreamMasker, type StreamMasker } from './stream-masker.js';
+
+const REAL = 'sk-guardrun-fake-real-000000000000000000000000000000';
+const scanner = createScanner(compileDetectors({ exact: [{ id: 'openai-real-key', value: REAL }] }));
+
+// [text to plant, the secret part that must never come out]. All obviously fake, all valid per regex.
+const PLANTS: Array<[string, string]> = [
+  ['sk-test-fake-000000000000000000000000', 'sk-test-fake-000000000000000000000000'],
+  ['sk-proj-fake-test-00000000000000000000000000', 'sk-proj-fake-test-00000000000000000000000000'],
+  ['sk-ant-api03-fake-test-0000000000000000000000', 'sk-ant-api03-fake-test-0000000000000000000000'],
+  ['AKIAFAKETEST00000000', 'AKIAFAKETEST00000000'],
+  ['aws_secret_access_key = FAKEtestFAKEtestFAKEtestFAKEtest00000000', 'FAKEtestFAKEtestFAKEtestFAKEtest00000000'],
+  ['ghp_FAKEtest0000000000000000000000000000', 'ghp_FAKEtest0000000000000000000000000000'],
+  ['github_pat_FAKE_test_0000000000000000000000', 'github_pat_FAKE_test_0000000000000000000000'],
+  ['glpat-fake-test-000000000000', 'glpat-fake-test-000000000000'],
+  ['xoxb-0000-fake-test-token', 'xoxb-0000-fake-test-token'],
+  ['https://hooks.slack.com/services/TFAKE0000/BFAKE0000/faketest00000000', 'TFAKE0000/BFAKE0000/faketest00000000'],
+  ['sk_test_fake0000000000000000', 'sk_test_fake0000000000000000'],
+  ['AIzaFakeTestKey000000000000000000000000', 'AIzaFakeTestKey000000000000000000000000'],
+  ['-----BEGIN RSA PRIVATE KEY-----\nFAKETESTKEY0000\nMIIfaketest==\n-----END RSA PRIVATE KEY-----', 'FAKETESTKEY0000\nMIIfaketest=='],
+  ['eyJhbGciOiJub25lIn0.eyJzdWIiOiJmYWtlLXRlc3QifQ.fakeTestSignature0', 'eyJzdWIiOiJmYWtlLXRlc3QifQ.fakeTestSignature0'],
+  ['password=fake-test-pass', 'fake-test-pass'],
+  ['"api_key": "fake test key"', 'fake test key'],
+  [REAL, REAL],
+];
+
+function streamAll(masker: StreamMasker, chunks: readonly string[]): string {
+  let out = '';
+  for (const c of chunks) out += masker.push(c);
+  return out + masker.flush();
+}
+
+const splitAt = (text: string, points: readonly number[]): string[] => {
+  const sorted = [...new Set(points.map((p) => p % (text.length + 1)))].sort((a, b) => a - b);
+  const chunks: string[] = [];
+  let at = 0;
+  for (const p of [...sorted, text.length]) {
+    chunks.push(text.slice(at, p));
+    at = p;
+  }
+  return chunks;
+};
+
+describe('createStreamMasker', () => {
+  it.each(PLANTS)('masks %j delivered one character at a time', (plant, secret) => {
+    const text = `Here it is: ${plant}\nDone.`;
+    const out = streamAll(createStreamMasker(scanner), [...text]);
+    expect(out).toBe(scanner.mask(text).text);
+    expect(out).not.toContain(secret);
+    expect(out).toContain('[REDACTED:');
+  });
+
+  it('releases ordinary text at once', () => {
+    const m = createStreamMasker(scanner);
+    expect(m.push('Hello, world. ')).toBe('Hello, world. ');
+    expect(m.push('The answer is 42.\n')).toBe('The answer is 42.\n');
+    expect(m.heldLength).toBe(0);
+    expect(m.flush()).toBe('');
+  });
+
+  it('holds only the tail that could start a secret, and only until it cannot', () => {
+    const m = createStreamMasker(scanner);
+    expect(m.push('your key: s')).toBe('your key: ');
+    expect(m.push('k-test-fake-0000')).toBe('');
+    expect(m.push('00000000000000000000 and')).toBe('[REDACTED:openai-key] and');
+    expect(m.push(' sky')).toBe(' sky');
+    expect(m.push(' pass')).toBe(' ');
+    expect(m.push('ed.')).toBe('passed.');
+    expect(m.flush()).toBe('');
+  });
+
+  it('holds a private key block until its END line, then masks it whole', () => {
+    const m = createStreamMasker(scanner);
+    expect(m.push('key:\n-----BEGIN RSA PRIV')).toBe('key:\n');
+    expect(m.push('ATE KEY-----\nFAKETEST0000\n')).toBe('');
+    expect(m.heldLength).toBeGreaterThan(0);
+    expect(m.push('-----END RSA PRIVATE KEY-----\nthanks!')).toBe('[REDACTED:private-key]\nthanks!');
+  });
+
+  it('releases a certificate without waiting for its end', () => {
+    const m = createStreamMasker(scanner);
+    expect(m.push('-----BEGIN CERTIFICATE-----\n')).toBe('-----BEGIN CERTIFICATE-----\n');
+  });
+
+  it('keeps the label visible for password-assignment', () => {
+    const out = streamAll(createStreamMasker(scanner), ['DB_PASS', 'WORD=fake', '-test-pw', '\nnext']);
+    expect(out).toBe('DB_PASSWORD=[REDACTED:password-assignment]\nnext');
+  });
+
+  it('releases what it held at flush, masked', () => {
+    const m = createStreamMasker(scanner);
+    expect(m.push('ends with sk-test-fake-000000000000000000000000')).toBe('ends with ');
+    expect(m.flush()).toBe('[REDACTED:openai-key]');
+    expect(m.push('reusable after flush.')).toBe('reusable after flush.');
+  });
+
+  it('gives up holding past maxSecretLength (and still masks what it found)', () => {
+    const m = createStreamMasker(scanner, { maxSecretLength: 16 });
+    expect(m.push('sk-test-fake-000000000000000000000000')).toBe('[REDACTED:openai-key]');
+  });
+
+  it('pushEvent maps one event delta to the text for that event', () => {
+    const m = createStreamMasker(scanner);
+    const events = ['Use ', 'sk-test-', 'fake-000000000000', '000000000000', ' now.'];
+    const out = events.map((e) => m.pushEvent(e));
+    expect(out).toEqual(['Use ', '', '', '', '[REDACTED:openai-key] now.']);
+  });
+
+  it('channel maskers keep interleaved channels apart', () => {
+    const ch = createChannelMaskers(scanner);
+    expect(ch.pushEvent('0', 'a: sk-test-fake-00')).toBe('a: ');
+    expect(ch.pushEvent('1', 'b: sk-test-fake-11')).toBe('b: ');
+    expect(ch.pushEvent('0', '0000000000000000000000 ok')).toBe('[REDACTED:openai-key] ok');
+    expect(ch.flushAll()).toEqual([['1', 'sk-test-fake-11']]);
+    expect(ch.flush('0')).toBe('');
+  });
+});
+
+describe('stream masking property', () => {
+  const filler = fc.string({
+    unit: fc.constantFrom(
+      'a', 'Z', '0', '7', ' ', ' ', '\n', '.', ',', ':', '=', '"', "'", '-', '_', '/', '+',
+      'sk', 'eyJ', 'pass', 'word', 'secret', '-----', 'BEGIN', 'END', 'AKIA', 'key', 'x',
+    ),
+    maxLength: 40,
+  });
+  const doc = fc
+    .array(fc.tuple(filler, fc.nat(PLANTS.length - 1)), { minLength: 1, maxLength: 6 })
+    .map((parts) => ({
+      text: parts.map(([f, k]) => `${f}\n${PLANTS[k][0]}\n`).join('') + 'end',
+      plants: parts.map(([, k]) => PLANTS[k]),
+    }));
+
+  it('random splits: no planted secret comes out, and the output equals mask(whole text)', () => {
+    fc.assert(
+      fc.property(doc, fc.array(fc.nat(), { maxLength: 40 }), ({ text, plants }, points) => {
+        const out = streamAll(createStreamMasker(scanner), splitAt(text, points));
+        expect(out).toBe(scanner.mask(text).text);
+        for (const [, secret] of plants) expect(out).not.toContain(secret);
+        const secretChars = plants.reduce((n, [plant]) => n + plant.length, 0);
+        expect(out.length).toBeGreaterThanOrEqual(text.length - secretChars);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('per-event deltas of 1–6 characters give the same result', () => {
+    fc.assert(
+      fc.property(doc, fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 20 }), ({ text }, sizes) => {
+        const m = createStreamMasker(scanner);
+        let out = '';
+        for (let at = 0, i = 0; at < text.length; i++) {
+          const n = sizes[i % sizes.length];
+          out += m.pushEvent(text.slice(at, at + n));
+          at += n;
+        }
+        expect(out + m.flush()).toBe(scanner.mask(text).text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

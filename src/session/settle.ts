@@ -1,0 +1,64 @@
+// Turns a policy decision into allow or deny: asks go to the approver; every outcome is written to the session file.
+import type { Approver } from '../approval/types.js';
+import type { Decision } from '../policy/types.js';
+import type { Decider, DecisionEvent } from '../recording/format.js';
+import type { Recorder } from '../recording/recorder.js';
+
+export interface SettleInput {
+  id: number;
+  phase: 'request' | 'response';
+  endpoint: string;
+  model: string | undefined;
+  decision: Decision;
+  estimateUsd?: number;
+  spendUsd: number;
+  /** Already masked. */
+  excerpt: string;
+}
+
+export type Settled = { allow: true } | { allow: false; rule: string; reason: string; decidedBy: Decider };
+
+export async function settle(input: SettleInput, approver: Approver, recorder: Recorder): Promise<Settled> {
+  const { decision } = input;
+  const event: DecisionEvent = {
+    type: 'decision', id: input.id, phase: input.phase, verdict: 'allow', decidedBy: 'policy',
+    checks: decision.results.map((r) => ({ id: r.check, verdict: r.verdict, reason: r.reason })),
+    rules: [...decision.denies, ...decision.asks].map((r) => r.rule ?? r.check),
+    estimateUsd: input.estimateUsd, spendUsd: round(input.spendUsd),
+  };
+  let settled: Settled;
+  if (decision.verdict === 'allow') {
+    settled = { allow: true };
+  } else if (decision.verdict === 'deny') {
+    const first = decision.denies[0];
+    settled = { allow: false, rule: first.rule ?? first.check, reason: decision.reason ?? 'denied by policy', decidedBy: 'policy' };
+  } else {
+    const reasons = decision.asks.map((a) => ({ rule: a.rule ?? a.check, reason: a.reason ?? '' }));
+    const answer = await approver.ask({
+      id: input.id, phase: input.phase, endpoint: input.endpoint, model: input.model,
+      estimateUsd: input.estimateUsd, spendUsd: input.spendUsd, reasons, excerpt: input.excerpt,
+    });
+    if (answer.kind === 'allow') {
+      settled = { allow: true };
+      event.decidedBy = answer.fromGrant ? 'session-grant' : 'human';
+      event.scope = answer.scope;
+      if (!answer.fromGrant) event.humanMs = answer.humanMs;
+    } else {
+      settled = { allow: false, rule: reasons[0].rule, reason: answer.reason, decidedBy: answer.by };
+      event.humanMs = answer.humanMs;
+    }
+  }
+  if (!settled.allow) {
+    event.verdict = 'deny';
+    event.decidedBy = settled.decidedBy;
+    event.reason = settled.reason;
+  } else if (decision.verdict === 'ask') {
+    event.reason = decision.reason;
+  }
+  recorder.write(event);
+  return settled;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
