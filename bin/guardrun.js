@@ -1,2 +1,12 @@
 #!/usr/bin/env node
-import('../dist/cli.js').then((m) => m.main(process.argv.slice(2)));
+// Loads the built CLI; from a source checkout without a build, says how to make one.
+import('../dist/cli.js').then(
+  (m) => m.main(process.argv.slice(2)),
+  (error) => {
+    if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist')) {
+      process.stderr.write('guardrun: the CLI is not built (dist/ is missing) [E_INTERNAL]\nfix: run `npm run build` (npm ci and npm install build it too)\n');
+      process.exit(70);
+    }
+    throw error;
+  },
+);

@@ -11,8 +11,8 @@ export interface ChooseApproverOptions {
   ci: boolean;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  pause?: () => void;
-  resume?: () => void;
+  pause?: () => void | Promise<void>;
+  resume?: () => void | Promise<void>;
   ttyPath?: string;
   grants?: SessionGrants;
 }

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pauseTree, processTree, resumeTree } from './pause.js';
+import { pauseTree, processTree, resumeTree, stopTree, waitStopped } from './pause.js';
 
 const state = (pid: number): string => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -37,6 +37,17 @@ describe.runIf(process.platform === 'linux')('pauseTree / resumeTree', () => {
 
     expect(resumeTree(root).sort()).toEqual([...tree].sort());
     await vi.waitFor(() => expect(tree.map(state).every((s) => s === 'S' || s === 'R')).toBe(true), { timeout: 5000 });
+  });
+
+  it('stopTree resolves only when the whole tree is stopped', async () => {
+    child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore' });
+    const root = child.pid!;
+    await vi.waitFor(() => expect(processTree(root)).toHaveLength(2), { timeout: 5000 });
+    expect(await waitStopped(processTree(root), 20)).toBe(false);
+    const pids = await stopTree(root, 2000);
+    expect(pids.map(state)).toEqual(['T', 'T']);
+    expect(await waitStopped(pids, 20)).toBe(true);
+    resumeTree(root);
   });
 
   it('ignores a pid that is gone', () => {

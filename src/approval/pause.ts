@@ -68,3 +68,37 @@ export function pauseTree(pid: number): number[] {
 export function resumeTree(pid: number): number[] {
   return processTree(pid).filter((p) => signal(p, 'SIGCONT'));
 }
+
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/**
+ * Resolves once every pid is stopped (or gone), so a write already under way cannot land inside the
+ * prompt; true when they all stopped within `timeoutMs`. Linux only; elsewhere resolves true at once.
+ */
+export async function waitStopped(pids: readonly number[], timeoutMs = 200): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = pids.filter((pid) => {
+      const state = processState(pid);
+      return state !== undefined && state !== 'T' && state !== 't' && state !== 'Z' && state !== 'X';
+    });
+    if (running.length === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** pauseTree, then waitStopped: what the approver's `pause` should be. */
+export async function stopTree(pid: number, timeoutMs = 200): Promise<number[]> {
+  const pids = pauseTree(pid);
+  await waitStopped(pids, timeoutMs);
+  return pids;
+}

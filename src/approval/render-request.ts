@@ -52,8 +52,8 @@ export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80
   const width = Math.max(40, columns) - 4;
   const cost = q.estimateUsd === undefined ? c.yellow('price unknown') : `est. ${formatUsd(q.estimateUsd)}`;
   const phase = q.phase === 'response' ? ' (response)' : '';
-  const header = [
-    c.bold(`guardrun: approval needed for request #${q.id}${phase}`),
+  const title = c.bold(`guardrun: approval needed for request #${q.id}${phase}`);
+  const facts = [
     sanitizeForTerminal(q.endpoint),
     `model ${sanitizeForTerminal(q.model ?? 'unknown')}`,
     cost,
@@ -61,5 +61,5 @@ export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80
   ].join(c.dim(' · '));
   const reasons = q.reasons.map((r) => `  ${c.yellow('•')} ${c.bold(sanitizeForTerminal(r.rule))}: ${sanitizeForTerminal(r.reason)}`);
   const excerpt = truncateExcerpt(q.excerpt, width).map((l) => `  ${c.dim('│')} ${l}`);
-  return ['', header, ...reasons, ...excerpt, ''].join('\n');
+  return ['', title, `  ${facts}`, ...reasons, ...excerpt, ''].join('\n');
 }

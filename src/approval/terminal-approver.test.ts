@@ -62,8 +62,8 @@ describe('createTerminalApprover', () => {
       timeoutMs: 60_000,
       prompt,
       openTerminal: terminal.openTerminal,
-      pause: () => log.push('pause'),
-      resume: () => log.push('resume'),
+      pause: () => void log.push('pause'),
+      resume: () => void log.push('resume'),
     });
     expect(approver.mode).toBe('terminal');
     expect(terminal.openTerminal).not.toHaveBeenCalled();
@@ -82,12 +82,21 @@ describe('createTerminalApprover', () => {
     expect(a2).toMatchObject({ kind: 'deny', by: 'human', reason: 'too expensive' });
     expect(a3).toMatchObject({ kind: 'deny', by: 'human', reason: 'denied at the approval prompt' });
     expect(a1.kind === 'allow' && a1.humanMs >= 0).toBe(true);
-    expect(log).toEqual(['pause', 'prompt 1', 'resume', 'pause', 'prompt 2', 'resume', 'pause', 'prompt 3', 'resume']);
+    // Stopped once for the whole queue, so the child cannot print between two prompts.
+    expect(log).toEqual(['pause', 'prompt 1', 'prompt 2', 'prompt 3', 'resume']);
+    log.length = 0;
     expect(open.map((p) => p.q.id)).toEqual([1, 2, 3]);
     expect(terminal.openTerminal).toHaveBeenCalledTimes(1);
     expect(terminal.openTerminal).toHaveBeenCalledWith('/dev/tty');
+    // Released once the queue is empty: an idle approver does not read the terminal.
+    expect(terminal.closed).toEqual(terminal.opened);
+    const later = approver.ask(request(4));
+    await vi.waitFor(() => expect(open).toHaveLength(4));
+    expect(terminal.openTerminal).toHaveBeenCalledTimes(2);
+    open[3].answer({ kind: 'once' });
+    await later;
     approver.close();
-    expect(terminal.closed).toHaveLength(1);
+    expect(terminal.closed).toHaveLength(2);
   });
 
   it('denies by timeout when nobody answers in time', async () => {
@@ -108,7 +117,7 @@ describe('createTerminalApprover', () => {
     const first = approver.ask(request(1));
     const second = approver.ask(request(2));
     await vi.waitFor(() => expect(open).toHaveLength(1));
-    open[0].fail(named('ExitPromptError'));
+    open[0].fail(Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' }));
     expect(await first).toMatchObject({ kind: 'deny', by: 'human', reason: expect.stringContaining('cancelled at the prompt') });
     await vi.waitFor(() => expect(open).toHaveLength(2));
     open[1].fail(new Error('setRawMode EIO'));
@@ -150,7 +159,15 @@ describe('createTerminalApprover', () => {
   it('answers queued asks covered by a session grant without a second prompt', async () => {
     const { prompt, open } = fakePrompt();
     const grants = createSessionGrants();
-    const approver = createTerminalApprover({ timeoutMs: 60_000, prompt, openTerminal: fakeTerminal().openTerminal, grants });
+    const hooks: string[] = [];
+    const approver = createTerminalApprover({
+      timeoutMs: 60_000,
+      prompt,
+      openTerminal: fakeTerminal().openTerminal,
+      grants,
+      pause: () => void hooks.push('pause'),
+      resume: () => void hooks.push('resume'),
+    });
     const first = approver.ask(request(1));
     const sameRuleAndModel = approver.ask(request(2));
     const otherModel = approver.ask(request(3, { model: 'gpt-4o-mini' }));
@@ -164,6 +181,10 @@ describe('createTerminalApprover', () => {
     expect(await otherModel).toMatchObject({ kind: 'allow', scope: 'once' });
     expect(grants.covers(request(9).reasons, 'gpt-4o')).toBe(true);
     expect(grants.covers(request(9).reasons, 'gpt-4o-mini')).toBe(false);
+    expect(hooks).toEqual(['pause', 'resume']);
+    // Alone in the queue, a covered ask neither prompts nor touches the child.
+    expect(await approver.ask(request(4))).toMatchObject({ fromGrant: true });
+    expect(hooks).toEqual(['pause', 'resume']);
     approver.close();
   });
 
@@ -183,6 +204,57 @@ describe('createTerminalApprover', () => {
     expect(await approver.ask(request(3))).toMatchObject({ kind: 'deny', by: 'error' });
     expect(open).toHaveLength(1);
     expect(resume).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits for an async pause before drawing, and a close() during it means no prompt', async () => {
+    const log: string[] = [];
+    const { prompt, open } = fakePrompt(log);
+    let release!: () => void;
+    let pauses = 0;
+    const approver = createTerminalApprover({
+      timeoutMs: 60_000,
+      prompt,
+      openTerminal: fakeTerminal().openTerminal,
+      pause: () => new Promise<void>((resolve) => ((pauses += 1), (release = () => (log.push('stopped'), resolve())))),
+      resume: () => void log.push('resume'),
+    });
+    const answer = approver.ask(request(1));
+    await vi.waitFor(() => expect(pauses).toBe(1));
+    expect(open).toHaveLength(0);
+    release();
+    await vi.waitFor(() => expect(open).toHaveLength(1));
+    expect(log).toEqual(['stopped', 'prompt 1']);
+    open[0].answer({ kind: 'once' });
+    expect(await answer).toMatchObject({ kind: 'allow' });
+
+    const second = approver.ask(request(2));
+    await vi.waitFor(() => expect(pauses).toBe(2));
+    approver.close(); // while the second pause is still pending
+    release();
+    expect(await second).toMatchObject({ kind: 'deny', by: 'error', reason: expect.stringContaining('shutting down') });
+    expect(open).toHaveLength(1);
+    expect(log.at(-1)).toBe('resume');
+  });
+
+  it('reports a signal to guardrun during the prompt as an error, not as the human', async () => {
+    const { prompt, open } = fakePrompt();
+    const approver = createTerminalApprover({ timeoutMs: 60_000, prompt, openTerminal: fakeTerminal().openTerminal });
+    const answer = approver.ask(request(1));
+    await vi.waitFor(() => expect(open).toHaveLength(1));
+    open[0].fail(Object.assign(new Error('User force closed the prompt with 0 SIGTERM'), { name: 'ExitPromptError' }));
+    expect(await answer).toMatchObject({ kind: 'deny', by: 'error' });
+    approver.close();
+  });
+
+  it('draws without colours under NO_COLOR and with them otherwise', async () => {
+    const levels: number[] = [];
+    const prompt: PromptFn = async (_q, io) => (levels.push(io.colors.level), { kind: 'once' });
+    for (const env of [{ NO_COLOR: '1' }, {}]) {
+      const approver = createTerminalApprover({ timeoutMs: 1000, prompt, openTerminal: fakeTerminal().openTerminal, env });
+      await approver.ask(request(1));
+      approver.close();
+    }
+    expect(levels).toEqual([0, 1]);
   });
 
   it('still asks when pause or resume throw (the child may be gone)', async () => {

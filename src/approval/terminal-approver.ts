@@ -5,7 +5,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import tty from 'node:tty';
 import { inquirerPrompt, type PromptFn, type PromptIo } from './inquirer-prompt.js';
-import type { SessionGrants } from './session-grants.js';
+import { createSessionGrants, type SessionGrants } from './session-grants.js';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from './types.js';
 
 /** An open terminal: `input`/`output` are tty streams in real use. */
@@ -19,11 +19,11 @@ export interface TerminalApproverOptions {
   /** A question not answered within this many ms of being shown is denied (`by: 'timeout'`). */
   timeoutMs: number;
   ttyPath?: string;
-  /** Called before the prompt is drawn (the lead stops the child's process tree). */
-  pause?: () => void;
-  /** Called after the answer (continues the child). */
-  resume?: () => void;
-  /** When given: queued questions already covered by a grant are allowed without a prompt, and "allow for the session" adds one. */
+  /** Called (and awaited) before the prompt is drawn: stop the child's process tree. */
+  pause?: () => void | Promise<void>;
+  /** Called after the answer: continue the child. Must be idempotent: close() calls it too when a prompt is open. */
+  resume?: () => void | Promise<void>;
+  /** "Allow for the rest of this session" adds grants here; questions they cover (also queued ones) get no prompt. Default: a fresh set. */
   grants?: SessionGrants;
   /** For NO_COLOR / FORCE_COLOR; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
@@ -75,7 +75,7 @@ const errorName = (error: unknown): string => (error instanceof Error ? error.na
 const errorText = (error: unknown): string => (error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error));
 
 export function createTerminalApprover(options: TerminalApproverOptions): Approver {
-  const { timeoutMs, ttyPath = '/dev/tty', grants } = options;
+  const { timeoutMs, ttyPath = '/dev/tty', grants = createSessionGrants() } = options;
   const prompt = options.prompt ?? inquirerPrompt;
   const open = options.openTerminal ?? openTerminal;
   const colors = colorsFor(options.env ?? process.env);
@@ -84,13 +84,13 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
   let current: AbortController | undefined;
   let paused = false;
   let closed = false;
+  /** Asks queued behind the current one: while there are any, the child stays stopped between prompts. */
+  let waiting = 0;
 
   // The lead's pause/resume signal processes that may be gone; a failure there must not block the answer.
-  const setPaused = (on: boolean): void => {
-    if (paused === on) return;
-    paused = on;
+  const callHook = async (hook: (() => void | Promise<void>) | undefined): Promise<void> => {
     try {
-      (on ? options.pause : options.resume)?.();
+      await hook?.();
     } catch {
       // nothing to pause or resume any more
     }
@@ -112,7 +112,7 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
 
   async function askNow(q: ApprovalRequest): Promise<ApprovalAnswer> {
     if (closed) return deny('error', 'guardrun was shutting down, so no one could be asked');
-    if (grants?.covers(q.reasons, q.model)) return { kind: 'allow', scope: 'session', by: 'human', humanMs: 0, fromGrant: true };
+    if (grants.covers(q.reasons, q.model)) return { kind: 'allow', scope: 'session', by: 'human', humanMs: 0, fromGrant: true };
     let io: TerminalIo;
     try {
       io = terminal ??= open(ttyPath);
@@ -125,26 +125,38 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
     io.input.on('end', gone);
     io.input.on('close', gone);
     io.input.on('error', gone);
-    const timer = setTimeout(() => controller.abort('timeout'), timeoutMs);
-    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    setPaused(true);
     try {
+      if (!paused) {
+        paused = true;
+        await callHook(options.pause);
+        // close() resumed while the pause was under way: undo the pause that has just finished.
+        if (closed) await callHook(options.resume);
+      }
+      // The clock starts once the child is stopped and the prompt is about to be drawn.
+      started = performance.now();
+      timer = setTimeout(() => controller.abort('timeout'), timeoutMs);
+      if (controller.signal.aborted) throw new Error('aborted before the prompt was drawn');
       const choice = await prompt(q, { input: io.input, output: io.output, signal: controller.signal, colors });
       const humanMs = elapsed();
       if (choice.kind === 'deny') return deny('human', choice.reason ?? 'denied at the approval prompt', humanMs);
-      if (choice.kind === 'session') grants?.add(q.reasons, q.model);
+      if (choice.kind === 'session') grants.add(q.reasons, q.model);
       return { kind: 'allow', scope: choice.kind, by: 'human', humanMs };
     } catch (error) {
       const humanMs = elapsed();
-      const why = controller.signal.aborted ? controller.signal.reason : undefined;
+      const why: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
       if (why === 'timeout') return deny('timeout', `no answer at the approval prompt within ${formatDuration(timeoutMs)}, so the request was denied`, humanMs);
       if (why === 'closing') return deny('error', 'guardrun was shutting down while the approval prompt was open, so the request was denied', humanMs);
       if (why === 'terminal') {
         dropTerminal();
         return deny('error', 'the terminal went away while the approval prompt was open, so the request was denied', humanMs);
       }
-      if (errorName(error) === 'ExitPromptError') return deny('human', 'cancelled at the prompt (Ctrl-C), so the request was denied', humanMs);
+      // Ctrl-C in the prompt (raw mode) reaches readline as "SIGINT"; other ExitPromptErrors mean guardrun got a signal.
+      if (errorName(error) === 'ExitPromptError' && /with SIGINT$/.test(errorText(error))) {
+        return deny('human', 'cancelled at the prompt (Ctrl-C), so the request was denied', humanMs);
+      }
       dropTerminal();
       return deny('error', `the approval prompt failed (${errorText(error)}), so the request was denied`, humanMs);
     } finally {
@@ -153,15 +165,33 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
       io.input.removeListener('close', gone);
       io.input.removeListener('error', gone);
       current = undefined;
-      setPaused(false);
     }
+  }
+
+  /** Once nothing more is queued: releases the terminal, then continues the child. */
+  async function settle(): Promise<void> {
+    if (waiting > 0 && !closed) return;
+    // An idle approver must not read the terminal: a paused tty stream still reads one more chunk,
+    // which would steal the child's next keystrokes (seen in the tmux test). Reopened at the next ask.
+    dropTerminal();
+    if (!paused) return;
+    paused = false;
+    await callHook(options.resume);
   }
 
   return {
     mode: 'terminal',
     ask(q) {
       // One prompt at a time: each question waits for the one before it.
-      const answer = queue.then(() => askNow(q)).catch((error: unknown) => deny('error', `the approval prompt failed (${errorText(error)})`));
+      waiting += 1;
+      const answer = queue
+        .then(async () => {
+          waiting -= 1;
+          const result = await askNow(q);
+          await settle();
+          return result;
+        })
+        .catch((error: unknown) => deny('error', `the approval prompt failed (${errorText(error)})`));
       queue = answer;
       return answer;
     },
@@ -170,7 +200,8 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
       closed = true;
       current?.abort('closing');
       dropTerminal();
-      setPaused(false);
+      if (paused) void callHook(options.resume); // synchronously for a sync resume: never leave the child stopped
+      paused = false;
     },
   };
 }

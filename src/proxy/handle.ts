@@ -65,6 +65,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   recordRequest(o.recorder, o.guard, exchange, req.headers);
 
   const verdict = await o.guard.checkRequest(exchange);
+  exchange.guardMs += performance.now() - exchange.startedMs - o.guard.humanMs(exchange);
   if (!verdict.allow) {
     sendError(res, route.provider, verdict.error);
     recordGuardrunAnswer(o.recorder, exchange, verdict.error);
@@ -125,6 +126,7 @@ function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof rou
     body,
     json,
     startedMs: performance.now(),
+    guardMs: 0,
   };
 }
 

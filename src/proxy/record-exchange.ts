@@ -5,7 +5,7 @@ import { RawJson } from '../recording/raw-json.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { ProxyError } from './error-response.js';
 import { recordableHeaders } from './headers.js';
-import type { Exchange, Guard } from './types.js';
+import type { Exchange, Guard, ScannedText } from './types.js';
 
 const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
 const MAX_BINARY_BYTES = 256 * 1024;
@@ -22,7 +22,7 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     model: ex.model,
     stream: ex.stream,
     headers: recordableHeaders(headers),
-    body: recordedBody(ex.body, ex.json !== undefined, guard.maskText),
+    body: recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
   });
 }
 
@@ -40,13 +40,13 @@ export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: Pr
 }
 
 /** A body for the session file: JSON verbatim when it parsed (and still parses after masking), else text, else base64. */
-export function recordedBody(body: Buffer, isJson: boolean, mask: (text: string) => string): RecordedBody | undefined {
+export function recordedBody(body: Buffer, isJson: boolean, mask: (text: string) => string, scanned?: ScannedText): RecordedBody | undefined {
   if (body.length === 0) return undefined;
   if (body.length > MAX_RECORDED_BYTES) return { omitted: 'larger than the recording limit', bytes: body.length };
-  const text = body.toString('utf8');
+  const text = scanned?.text ?? body.toString('utf8');
   const utf8 = !text.includes('\uFFFD');
   if (isJson && utf8) {
-    const masked = mask(text);
+    const masked = scanned?.masked ?? mask(text);
     if (masked === text) return { json: new RawJson(text) };
     try {
       JSON.parse(masked);

@@ -35,6 +35,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     const gone = ctx.abort.signal.aborted;
     outcome = { error: { status: gone ? 499 : 502, code: gone ? 'guardrun_client_closed' : 'guardrun_upstream_broke', message: gone ? 'the agent closed the connection' : `the upstream connection broke: ${(error as Error).message}` } };
   }
+  const postStart = performance.now();
   const usage = outcome.usage;
   const cost = usage && ex.model ? costUsd(ex.model, usage) : undefined;
   ctx.recorder.write({
@@ -49,6 +50,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     costUsd: cost,
     ttfbMs: outcome.ttfbMs,
     durationMs: elapsed(ex),
+    guardMs: Math.round((ex.guardMs + performance.now() - postStart) * 1000) / 1000,
     error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
     source: outcome.error ? 'guardrun' : 'upstream',
   });

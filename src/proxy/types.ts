@@ -21,6 +21,8 @@ export interface Exchange {
   /** The parsed JSON body, when it was JSON. */
   json: unknown;
   startedMs: number;
+  /** guardrun's own time on this exchange so far (classify, policy, tokenizer, recording), excluding waits for a human. */
+  guardMs: number;
 }
 
 export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; error: ProxyError };
@@ -46,11 +48,21 @@ export interface ExchangeResult {
   denied: boolean;
 }
 
+/** A request body's text and its masked form, computed once per exchange (scanning 200 KB twice would show). */
+export interface ScannedText {
+  text: string;
+  masked: string;
+}
+
 /** What the proxy asks of the session: decisions, filters, and where results go. */
 export interface Guard {
   checkRequest(exchange: Exchange): Promise<RequestVerdict>;
   openResponse(exchange: Exchange): ResponseFilter;
   /** Masks secrets in text bound for the session file or a message. */
   maskText(text: string): string;
+  /** The request body scanned once for secrets (undefined for binary bodies); shared by recording and checks. */
+  scanRequest(exchange: Exchange): ScannedText | undefined;
   finish(exchange: Exchange, result: ExchangeResult): void;
+  /** Time a human spent answering prompts for this exchange (so it is not counted as guardrun's own time). */
+  humanMs(exchange: Exchange): number;
 }

@@ -89,6 +89,8 @@ export interface ResponseEvent {
   costUsd?: number;
   ttfbMs?: number;
   durationMs: number;
+  /** guardrun's own time on the exchange (policy, tokenizer, masking, recording), without forwarding or human waits. */
+  guardMs?: number;
   /** Set when guardrun answered itself (denied, upstream unreachable, client gone). */
   error?: { code: string; message: string };
   /** Where the answer came from: the upstream, guardrun, or a recording (replay). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GuardrunError } from '../errors.js';
-import { BUILTIN_DETECTORS, compileDetectors, isPlaceholderValue } from './detectors.js';
+import { BUILTIN_DETECTORS, compileDetectors, isPlaceholderValue, leadingLiteral } from './detectors.js';
 import { createScanner } from './scan.js';
 
 // [detector, text, what must be masked]. All values are obviously fake.
@@ -106,6 +106,20 @@ describe('isPlaceholderValue', () => {
   });
 });
 
+describe('leadingLiteral', () => {
+  it.each([
+    ['itk_fake_[0-9]{4,}', 'itk_fake_'],
+    ['itk_', 'itk_'],
+    ['ab?c', 'a'],
+    ['abc*', 'ab'],
+    ['a\\.b\\d+', 'a.b'],
+    ['foo|bar', ''],
+    ['^abc', ''],
+    ['(abc)', ''],
+    ['[a-z]+x', ''],
+  ])('%j starts with %j', (source, literal) => expect(leadingLiteral(source)).toBe(literal));
+});
+
 describe('compileDetectors', () => {
   it('puts exact values first, then built-ins, then policy patterns', () => {
     const ds = compileDetectors({
@@ -116,6 +130,11 @@ describe('compileDetectors', () => {
     expect(ds.slice(1, -1).map((d) => d.id)).toEqual(BUILTIN_DETECTORS.map((d) => d.id));
     expect(ds.at(-1)!.id).toBe('internal-token');
     expect(createScanner(ds).mask('a itk_fake_123456 b').text).toBe('a [REDACTED:internal-token] b');
+    // Its literal prefix gives the stream masker a tail and the scanner a trigger.
+    expect(ds.at(-1)!.triggers).toEqual(['itk_fake_']);
+    expect(ds.at(-1)!.tail!.exec('see itk_fa')?.index).toBe(4);
+    expect(ds.at(-1)!.tail!.exec('see itk_fake_12')?.index).toBe(4);
+    expect(ds.at(-1)!.tail!.exec('see it all')).toBeNull();
   });
 
   it('escapes exact values and ignores empty ones', () => {
@@ -128,6 +147,17 @@ describe('compileDetectors', () => {
     const ds = compileDetectors({ patterns: [{ id: 'ci', regex: '/FAKE-[a-z]{4}/i' }], builtins: [] });
     expect(ds[0].regex.flags).toBe('gi');
     expect(createScanner(ds).find('fake-TEST')).toEqual([{ detector: 'ci', start: 0, end: 9 }]);
+    // Not flags: a plain source that happens to contain slashes.
+    const path = compileDetectors({ patterns: [{ id: 'path', regex: '/fake/local' }], builtins: [] });
+    expect(createScanner(path).find('at /fake/local')).toEqual([{ detector: 'path', start: 3, end: 14 }]);
+  });
+
+  it('builds a bounded tail for a very long exact value', () => {
+    const value = `fake-test-${'0123456789'.repeat(100)}`;
+    const [d] = compileDetectors({ exact: [{ id: 'long', value }], builtins: [] });
+    expect(d.tail!.exec(`x ${value.slice(0, 100)}`)?.index).toBe(2);
+    expect(d.tail!.exec(`x ${value.slice(0, 700)}`)?.index).toBe(2);
+    expect(createScanner([d]).mask(`a ${value} b`).text).toBe('a [REDACTED:long] b');
   });
 
   it('rejects an invalid pattern with E_POLICY naming it', () => {

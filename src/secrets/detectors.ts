@@ -65,9 +65,10 @@ const KEYWORD_RE = KEYWORDS.map(escapeRegExp).join('|');
 /**
  * Values that are not secrets: empty-ish placeholders, template variables, type names, masks we wrote,
  * and code (calls, indexing, dotted references) that a coding agent must get back intact.
+ * No alternative may look past the end of the value (the stream masker relies on that).
  */
 const PLACEHOLDER =
-  '<[^>\\r\\n]{0,64}>|\\$\\{?[A-Za-z_]|\\{\\{|%[sd(]|\\*{3,}|x{4,}|\\.{3}|\\[REDACTED' +
+  '<[^<>"\'`\\r\\n]{0,64}>|\\$\\{?[A-Za-z_]|\\{\\{|%[sd(]|\\*{3,}|x{4,}|\\.{3}|\\[REDACTED' +
   '|(?:null|none|nil|true|false|undefined|string|str|number|int|bool|boolean|any|object|optional' +
   '|required|changeme|example|placeholder|redacted|secret|password|your[_-]?[A-Za-z0-9_-]*)(?![\\w.-])' +
   '|(?:[A-Za-z_$][\\w$]*\\.)+[A-Za-z_$][\\w$]*(?![\\w$.-])|[A-Za-z_$][\\w$.]*[(\\[]';
@@ -208,21 +209,45 @@ export interface PatternSpec {
 
 /** An exact value as a detector; its tail is any prefix of the value at the end of the text. */
 export function exactDetector({ id, value }: ExactValue): Detector {
+  // The nested prefix regex stays small; past 256 characters, the head of the value decides.
+  const head = value.slice(0, 256);
+  const rest = value.length > head.length ? `|${escapeRegExp(head)}[\\s\\S]{0,${value.length - head.length}}` : '';
   return {
     id,
     description: `exact value held by guardrun (${id})`,
     regex: new RegExp(escapeRegExp(value), 'g'),
-    tail: new RegExp(`(?:${prefixesOf(literalAtoms(value))})$`),
+    tail: new RegExp(`(?:${prefixesOf(literalAtoms(head))}${rest})$`),
     exact: true,
   };
 }
 
+/** The literal every match of a regex source starts with ('' when unsure: alternation, classes…). */
+export function leadingLiteral(source: string): string {
+  if (source.includes('|')) return '';
+  let out = '';
+  for (let i = 0; i < source.length; i++) {
+    let ch = source[i];
+    if (ch === '\\') {
+      ch = source[++i] ?? '';
+      if (!/^[^A-Za-z0-9]$/.test(ch)) break; // \d, \w, \b, \1…: not a literal
+    } else if ('^$.*+?()[]{}'.includes(ch)) break;
+    const next = source[i + 1];
+    if (next !== undefined && '*+?{'.includes(next)) break; // quantified: may be absent or repeated
+    out += ch;
+  }
+  return out;
+}
+
+// Body of a policy pattern's match after its literal, as the stream masker assumes it: a token run.
+const TOKEN_RUN_BODY = '[A-Za-z0-9_\\-+/=.]*';
+
 function compilePattern({ id, regex }: PatternSpec): Detector {
-  const literal = /^\/([\s\S]+)\/([a-z]*)$/.exec(regex);
+  const literal = /^\/([\s\S]+)\/([dgimsuvy]*)$/.exec(regex);
   const source = literal ? literal[1] : regex;
   const flags = [...new Set((literal ? literal[2] : '').replace(/[gy]/g, '') + 'g')].join('');
+  let compiled: RegExp;
   try {
-    return { id, description: `policy pattern ${id}`, regex: new RegExp(source, flags) };
+    compiled = new RegExp(source, flags);
   } catch (error) {
     throw new GuardrunError(
       'E_POLICY',
@@ -231,6 +256,14 @@ function compilePattern({ id, regex }: PatternSpec): Detector {
       { cause: error },
     );
   }
+  const detector: Detector = { id, description: `policy pattern ${id}`, regex: compiled };
+  const prefix = leadingLiteral(source);
+  if (prefix.length >= 2) {
+    const ignoreCase = compiled.ignoreCase ? 'i' : '';
+    detector.tail = new RegExp(`(?:${prefixesOf(literalAtoms(prefix))}|${escapeRegExp(prefix)}${TOKEN_RUN_BODY})$`, ignoreCase);
+    if (!ignoreCase) detector.triggers = [prefix];
+  }
+  return detector;
 }
 
 /**

@@ -37,8 +37,17 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
   let result: unknown;
   const stack: Task[] = [{ value, path: '', labelled: false, put: (v) => (result = v) }];
 
+  // Keys and short values repeat ("role", "user", "content"): scan each distinct one once per call.
+  const memo = new Map<string, Finding[]>();
+  const findIn = (s: string): Finding[] => {
+    if (s.length > 64) return scanner.find(s);
+    let found = memo.get(s);
+    if (!found) memo.set(s, (found = scanner.find(s)));
+    return found;
+  };
+
   const maskString = (s: string, path: string, labelled: boolean, key?: true): string => {
-    const found = scanner.find(s);
+    const found = findIn(s);
     if (labelled && !isPlaceholderValue(s)) {
       const whole = found.length === 1 && found[0].start === 0 && found[0].end === s.length;
       const detector = whole ? found[0].detector : LABEL_DETECTOR;

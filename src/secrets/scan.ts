@@ -123,12 +123,14 @@ function triggerFilter(detectors: readonly Detector[]): ((text: string) => boole
   const marks = new Map(
     literals.map((l) => [l, literals.filter((p) => l.startsWith(p)).flatMap((p) => byLiteral.get(p)!)]),
   );
-  const source = new RegExp(literals.map(escapeRegExp).join('|'), 'g');
-  const triggered = detectors.filter((d) => d.triggers?.length).length;
+  // One regex object per scanner: find() is synchronous, so lastIndex is never shared mid-use.
+  const re = new RegExp(literals.map(escapeRegExp).join('|'), 'g');
+  const untriggered = detectors.map((d) => !d.triggers?.length);
+  const triggered = untriggered.filter((u) => !u).length;
   return (text) => {
-    const present = detectors.map((d) => !d.triggers?.length);
-    const re = new RegExp(source);
+    const present = untriggered.slice();
     let seen = 0;
+    re.lastIndex = 0;
     for (let m = re.exec(text); m !== null && seen < triggered; m = re.exec(text)) {
       for (const i of marks.get(m[0])!) {
         if (!present[i]) {
@@ -149,9 +151,9 @@ export function createScanner(detectors: readonly Detector[] = BUILTIN_DETECTORS
     if (text.length <= from) return [];
     const present = filter?.(text);
     const candidates: Candidate[] = [];
-    compiled.forEach((c, i) => {
-      if (!present || present[i]) collect(c, text, from, candidates);
-    });
+    for (let i = 0; i < compiled.length; i++) {
+      if (!present || present[i]) collect(compiled[i], text, from, candidates);
+    }
     return candidates.length === 0 ? [] : merge(candidates);
   };
   return {

@@ -5,7 +5,12 @@ import { createScanner } from './scan.js';
 import { createChannelMaskers, createStreamMasker, type StreamMasker } from './stream-masker.js';
 
 const REAL = 'sk-guardrun-fake-real-000000000000000000000000000000';
-const scanner = createScanner(compileDetectors({ exact: [{ id: 'openai-real-key', value: REAL }] }));
+const scanner = createScanner(
+  compileDetectors({
+    exact: [{ id: 'openai-real-key', value: REAL }],
+    patterns: [{ id: 'internal-token', regex: 'itk_fake_[0-9]{4,}' }],
+  }),
+);
 
 // [text to plant, the secret part that must never come out]. All obviously fake, all valid per regex.
 const PLANTS: Array<[string, string]> = [
@@ -103,6 +108,25 @@ describe('createStreamMasker', () => {
     expect(m.push('sk-test-fake-000000000000000000000000')).toBe('[REDACTED:openai-key]');
   });
 
+  it('never holds more than maxSecretLength, even when a label sits inside a long token', () => {
+    const m = createStreamMasker(scanner, { maxSecretLength: 64 });
+    let released = '';
+    released += m.push('sk-fake-test-0');
+    for (let i = 0; i < 50; i++) {
+      released += m.push('aaaapassword');
+      expect(m.heldLength).toBeLessThanOrEqual(64);
+    }
+    expect(released.startsWith('[REDACTED:openai-key]')).toBe(true);
+  });
+
+  it('holds the trailing token run for a policy pattern it cannot analyse', () => {
+    const s = createScanner(compileDetectors({ patterns: [{ id: 'digits', regex: '[0-9]{6}-fake' }], builtins: [] }));
+    const m = createStreamMasker(s);
+    expect(m.push('code 1234')).toBe('code ');
+    expect(m.push('56-fake ok')).toBe('[REDACTED:digits] ');
+    expect(m.flush()).toBe('ok');
+  });
+
   it('pushEvent maps one event delta to the text for that event', () => {
     const m = createStreamMasker(scanner);
     const events = ['Use ', 'sk-test-', 'fake-000000000000', '000000000000', ' now.'];
@@ -162,5 +186,40 @@ describe('stream masking property', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  // Fragments that start, interrupt and overlap secrets, labels and placeholders in every way.
+  const FRAGMENTS = [
+    'a', 'Z', '0', '7', ' ', '\n', '.', ',', ':', '=', '"', "'", '`', '-', '_', '/', '+', '$', '{', '<', '>', '*', '(', '[',
+    'sk-', 'sk-ant-', 'eyJ', 'eyJhbGc', 'password', 'PASSWORD', 'passwd', 'secret', 'api_key', 'aws_secret_access_key',
+    '-----', '-----BEGIN ', 'RSA ', 'PRIVATE KEY-----', '-----END ', 'CERTIFICATE-----', 'AKIA', 'ASIA', 'FAKETEST',
+    '0000', '00000000', 'ghp_', 'github_pat_', 'glpat-', 'xoxb-', 'https://hooks.slack.com/services/', 'TFAKE0/',
+    'BFAKE0/', 'faketest00', 'sk_test_', 'AIza', 'itk_fake_', '1234', REAL.slice(0, 20), REAL.slice(20),
+    'fake-test-pass', '[REDACTED:x]', 'x.y', '${X}', 'null', 'getPw()',
+  ];
+  const soup = fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 30, maxLength: 150 }).map((a) => a.join(''));
+
+  it('any text, any split: the output equals mask(whole text)', () => {
+    fc.assert(
+      fc.property(soup, fc.array(fc.nat(), { maxLength: 60 }), (text, points) => {
+        expect(streamAll(createStreamMasker(scanner), splitAt(text, points))).toBe(scanner.mask(text).text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  // Counterexamples fast-check found in earlier versions; every single split point is tried.
+  it.each([
+    `PASSWORD='"-----END '${'a'.repeat(30)}`,
+    `PASSWORDglpat-l-${'0'.repeat(30)}sk-sk-guardrun-fake-reaeyJhttps://hooks.slack.com/services/aa`,
+    `${'a'.repeat(24)}passwordahttps://hooks.slack.com/services/aa-----BEGIN `,
+    `${'a'.repeat(18)}TFAKE0/sk-guardrun-fake-reaaa1234passwordaa:aa-----BEGIN `,
+    'password:api_keya sk-guardrun-fake-reaAIzafake-test-passASIAl-000000000000000000000000000000${X}secret',
+    `aaaws_secret_access_key:"<aCERTIFICATE-----"aaa>${'a'.repeat(17)}`,
+  ])('regression %#', (text) => {
+    const whole = scanner.mask(text).text;
+    for (let p = 0; p <= text.length; p++) {
+      expect(streamAll(createStreamMasker(scanner), [text.slice(0, p), text.slice(p)]), `split at ${p}`).toBe(whole);
+    }
   });
 });

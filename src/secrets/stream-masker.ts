@@ -33,18 +33,22 @@ const TRAILING_RUN = /[A-Za-z0-9_\-+/=.]+$/;
 
 export function createStreamMasker(scanner: Scanner, options: StreamMaskerOptions = {}): StreamMasker {
   const maxSecretLength = options.maxSecretLength ?? 4096;
-  const tails = scanner.detectors.map((d) => d.tail ?? TRAILING_RUN);
+  // Global copies, so a search can start at the window while lookbehinds still see the context.
+  const tails = scanner.detectors.map((d) => {
+    const tail = d.tail ?? TRAILING_RUN;
+    return new RegExp(tail.source, tail.flags.replace(/[gy]/g, '') + 'g');
+  });
   let context = '';
   let held = '';
 
   /** Earliest index in text from which a secret may still be under way (text.length when none). */
   function holdStart(text: string, base: number, findings: readonly Finding[]): number {
     const windowStart = Math.max(base, text.length - maxSecretLength);
-    const window = text.slice(windowStart);
     let hold = text.length;
     for (const tail of tails) {
-      const m = tail.exec(window);
-      if (m && m[0].length > 0) hold = Math.min(hold, windowStart + m.index);
+      tail.lastIndex = windowStart;
+      const m = tail.exec(text);
+      if (m && m[0].length > 0) hold = Math.min(hold, m.index);
     }
     // A finding that reaches the end may still grow; one that straddles the cut must go out whole,
     // with its label, so that the next scan finds the same match again.
@@ -59,7 +63,8 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
         }
       }
     }
-    return Math.max(hold, base);
+    // Never hold more than maxSecretLength: a label inside a long run must not grow the buffer forever.
+    return Math.max(hold, base, text.length - maxSecretLength);
   }
 
   /** Masks text[base, cut); findings all start at or after base. */
@@ -104,11 +109,19 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
   };
 }
 
+export interface ChannelMaskers {
+  /** The text delta of one event on one channel in, the masked text for that event out. */
+  pushEvent(channel: string, text: string): string;
+  flush(channel: string): string;
+  /** Everything still held, per channel (non-empty only), for the stream's last events. */
+  flushAll(): Array<[channel: string, text: string]>;
+}
+
 /**
  * One stream masker per channel (choice index, content block, tool-call arguments) of one response,
  * for proxies that rewrite each event's text delta in place.
  */
-export function createChannelMaskers(scanner: Scanner, options: StreamMaskerOptions = {}) {
+export function createChannelMaskers(scanner: Scanner, options: StreamMaskerOptions = {}): ChannelMaskers {
   const maskers = new Map<string, StreamMasker>();
   const get = (channel: string): StreamMasker => {
     let m = maskers.get(channel);
@@ -118,8 +131,7 @@ export function createChannelMaskers(scanner: Scanner, options: StreamMaskerOpti
   return {
     pushEvent: (channel: string, text: string): string => get(channel).pushEvent(text),
     flush: (channel: string): string => maskers.get(channel)?.flush() ?? '',
-    /** Everything still held, per channel, for the stream's last event. */
-    flushAll(): Array<[channel: string, text: string]> {
+    flushAll() {
       const out: Array<[string, string]> = [];
       for (const [channel, m] of maskers) {
         const text = m.flush();

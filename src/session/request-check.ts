@@ -10,7 +10,7 @@ import { maskDeep } from '../proxy/record-exchange.js';
 import type { Exchange, RequestVerdict } from '../proxy/types.js';
 import type { Decider } from '../recording/format.js';
 import type { Recorder } from '../recording/recorder.js';
-import type { Scanner } from '../secrets/scan.js';
+import { applyFindings, type Finding, type Scanner } from '../secrets/scan.js';
 import { lastUserText } from './excerpt.js';
 import { settle } from './settle.js';
 
@@ -28,11 +28,28 @@ export interface RequestCheckResult {
   verdict: RequestVerdict;
   facts: RequestFacts;
   decidedBy?: Decider;
+  humanMs?: number;
 }
 
-export async function checkRequest(ex: Exchange, ctx: RequestCheckContext): Promise<RequestCheckResult> {
-  const text = ex.json !== undefined || ex.contentType.startsWith('text/') ? ex.body.toString('utf8') : undefined;
-  const findings = text === undefined ? [] : ctx.scanner.find(text);
+/** A body's text, its secrets and its masked form. */
+export interface BodyScan {
+  text: string;
+  findings: Finding[];
+  masked: string;
+}
+
+export function isTextBody(ex: Exchange): boolean {
+  return ex.body.length > 0 && (ex.json !== undefined || ex.contentType.startsWith('text/'));
+}
+
+export function scanBody(text: string, scanner: Scanner): BodyScan {
+  const findings = scanner.find(text);
+  return { text, findings, masked: findings.length === 0 ? text : applyFindings(text, findings) };
+}
+
+export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx: RequestCheckContext): Promise<RequestCheckResult> {
+  const text = scan?.text;
+  const findings = scan?.findings ?? [];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
   const estimate = priced ? estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens) : undefined;
@@ -57,17 +74,18 @@ export async function checkRequest(ex: Exchange, ctx: RequestCheckContext): Prom
   );
   if (!settled.allow) {
     const message = ctx.maskText(`guardrun denied this request (${settled.rule}): ${settled.reason}`);
-    return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy };
+    return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy, humanMs: settled.humanMs };
   }
   // Guardrun's own keys never leave, whatever the policy; other secrets are redacted when the policy says so.
   const redact = findings.filter((f) => ctx.scanner.detectors.find((d) => d.id === f.detector)?.exact || policy.secrets.outbound === 'redact');
-  if (redact.length === 0 || text === undefined) return { verdict: { allow: true }, facts };
-  return { verdict: { allow: true, body: Buffer.from(redactBody(text, ex.json !== undefined, ctx), 'utf8') }, facts };
+  const humanMs = settled.humanMs;
+  if (redact.length === 0 || text === undefined) return { verdict: { allow: true }, facts, humanMs };
+  const redacted = redact.length === findings.length ? scan!.masked : applyFindings(text, redact);
+  return { verdict: { allow: true, body: Buffer.from(validJson(redacted, text, ex.json !== undefined, ctx), 'utf8') }, facts, humanMs };
 }
 
-/** The body with secrets replaced; JSON stays valid (masking string by string if a match crossed JSON syntax). */
-function redactBody(text: string, isJson: boolean, ctx: RequestCheckContext): string {
-  const masked = ctx.scanner.mask(text).text;
+/** The redacted body, kept valid JSON (masking string by string if a match crossed JSON syntax). */
+function validJson(masked: string, text: string, isJson: boolean, ctx: RequestCheckContext): string {
   if (!isJson) return masked;
   try {
     JSON.parse(masked);

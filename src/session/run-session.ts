@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { childEnv } from './child-env.js';
 import { createSessionGuard, noApprover, type GuardSetup, type SessionStats } from './session-guard.js';
-import { pauseTree, resumeTree } from '../approval/pause.js';
+import { resumeTree, stopTree } from '../approval/pause.js';
 
 export interface SessionOptions {
   command: string[];
@@ -65,7 +65,12 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   let proxy: ProxyServer | undefined;
   let child: RunningChild | undefined;
   // Prompts pause the child's whole process tree so its output cannot garble them nor read the keystrokes.
-  const control = { pause: () => void (child?.pid && pauseTree(child.pid)), resume: () => void (child?.pid && resumeTree(child.pid)) };
+  const control = {
+    pause: async () => {
+      if (child?.pid) await stopTree(child.pid); // wait until stopped, so no write lands inside the prompt
+    },
+    resume: () => void (child?.pid && resumeTree(child.pid)),
+  };
   const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
   try {
     const guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });

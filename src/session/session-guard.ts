@@ -12,7 +12,7 @@ import type { Recorder } from '../recording/recorder.js';
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
-import { checkRequest } from './request-check.js';
+import { checkRequest, isTextBody, scanBody, type BodyScan } from './request-check.js';
 import { settle } from './settle.js';
 
 export interface SessionStats {
@@ -25,7 +25,7 @@ export interface SessionStats {
 export interface GuardSetup {
   policy?: LoadedPolicy;
   /** Built once the child exists, so a prompt can pause it. Default: deny every ask (no approver). */
-  approver?: (child: { pause(): void; resume(): void }) => Approver;
+  approver?: (child: { pause(): Promise<void>; resume(): void }) => Approver;
 }
 
 export interface SessionGuardOptions {
@@ -48,6 +48,16 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
   const counter = createTokenCounter();
   const facts = new WeakMap<Exchange, RequestFacts>();
+  const human = new WeakMap<Exchange, number>();
+  const scans = new WeakMap<Exchange, BodyScan | null>();
+  const scanRequest = (ex: Exchange): BodyScan | undefined => {
+    let scan = scans.get(ex);
+    if (scan === undefined) {
+      scan = isTextBody(ex) ? scanBody(ex.body.toString('utf8'), scanner) : null;
+      scans.set(ex, scan);
+    }
+    return scan ?? undefined;
+  };
   const hasResponseRules = loaded.policy.rules.some((r) => r.on === 'response');
   const maskText = (text: string): string => scanner.mask(text).text;
   const excerptOf = (calls: ToolCall[]): string => maskText(calls.map((c) => `tool ${c.name}: ${c.arguments}`).join('\n'));
@@ -59,8 +69,9 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   return {
     async checkRequest(ex): Promise<RequestVerdict> {
       try {
-        const out = await checkRequest(ex, { evaluator, scanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
+        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
         facts.set(ex, out.facts);
+        if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.verdict.error.message, out.decidedBy ?? 'policy');
         return out.verdict;
       } catch (error) {
@@ -87,6 +98,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       });
     },
     maskText,
+    scanRequest,
+    humanMs: (ex) => human.get(ex) ?? 0,
     finish(_ex: Exchange, result: ExchangeResult) {
       o.stats.requests++;
       if (result.costUsd !== undefined) o.stats.costUsd += result.costUsd;

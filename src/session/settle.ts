@@ -16,7 +16,7 @@ export interface SettleInput {
   excerpt: string;
 }
 
-export type Settled = { allow: true } | { allow: false; rule: string; reason: string; decidedBy: Decider };
+export type Settled = ({ allow: true } | { allow: false; rule: string; reason: string; decidedBy: Decider }) & { humanMs?: number };
 
 export async function settle(input: SettleInput, approver: Approver, recorder: Recorder): Promise<Settled> {
   const { decision } = input;
@@ -56,7 +56,7 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
     event.reason = decision.reason;
   }
   recorder.write(event);
-  return settled;
+  return { ...settled, humanMs: event.humanMs };
 }
 
 function round(usd: number): number {
