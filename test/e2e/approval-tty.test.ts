@@ -1,47 +1,18 @@
 // The approval prompt in a real terminal (tmux): a driver asks through the terminal approver while a
 // chatty agent shares the terminal. Keys go in with send-keys; the screen comes back with capture-pane.
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS, ROOT, tempDir } from './harness.js';
+import { createTmux, hasTmux, sleep, type Tmux } from './tmux.js';
 
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-const SOCKET = `guardrun-test-${randomBytes(6).toString('hex')}`;
 let dir = '';
 let driver = '';
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, '-f', join(dir, 'tmux.conf'), ...args], { encoding: 'utf8', timeout: 10_000 });
-}
-
-/** The visible screen, or with `history` everything since the pane started (wrapped lines joined). */
-function screen(session: string, history = false): string {
-  return tmux('capture-pane', '-p', '-J', '-t', session, ...(history ? ['-S', '-', '-E', '-'] : []));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForScreen(session: string, pattern: RegExp, history = false, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen(session, history);
-    if (pattern.test(last)) return last;
-    await sleep(50);
-  }
-  throw new Error(`the terminal never showed ${pattern}; it showed:\n${last}`);
-}
+let term: Tmux;
+const tmux = (...args: string[]): string => term.run(...args);
+const screen = (session: string, history = false): string => term.screen(session, history);
+const waitForScreen = (session: string, pattern: RegExp, history = false, timeoutMs = 15_000): Promise<string> => term.waitForScreen(session, pattern, history, timeoutMs);
 
 async function waitForFile(file: string, timeoutMs = 15_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -64,7 +35,7 @@ const lineIndex = (lines: string[], needle: string, from = 0): number => lines.f
 describe.skipIf(!hasTmux)('approval prompt in a real terminal', () => {
   beforeAll(async () => {
     dir = tempDir('guardrun-approval-tty-');
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g history-limit 200000\nset -g status off\n');
+    term = createTmux(dir);
     driver = join(dir, 'driver.mjs');
     await build({
       entryPoints: [join(ROOT, 'fixtures', 'approval', 'driver.ts')],

@@ -206,8 +206,9 @@ describe('the session file', () => {
     expect(statSync(join(cwd, '.guardrun')).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(cwd, '.guardrun', '.gitignore'), 'utf8')).toBe('*\n');
     const lines = readLines(join(sessions, name));
-    expect(lines.map((l) => l.type)).toEqual(['session.start', 'request', 'response', 'child.exit', 'session.end']);
-    const [start, request, response, , end] = lines;
+    expect(lines.map((l) => l.type)).toEqual(['session.start', 'request', 'decision', 'response', 'child.exit', 'session.end']);
+    const [start, request, decision, response, , end] = lines;
+    expect(decision).toMatchObject({ id: 1, phase: 'request', verdict: 'allow', decidedBy: 'policy' });
     expect(start).toMatchObject({ format: 'guardrun-session', version: 1, providers: ['openai'], upstreams: { openai: upstream.url } });
     expect(request).toMatchObject({ method: 'POST', path: '/v1/chat/completions', model: expect.any(String), stream: false });
     expect(request.headers.authorization).toBeUndefined();
@@ -216,7 +217,7 @@ describe('the session file', () => {
     expect(response.usage.inputTokens).toBeGreaterThan(0);
     expect(response.headers['x-request-id']).toMatch(/^req_/);
     expect(end).toMatchObject({ type: 'session.end', exitCode: 0, requests: 1 });
-    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('survives kill -9 of guardrun: every completed exchange stays readable', async () => {
@@ -229,6 +230,6 @@ describe('the session file', () => {
     child.kill('SIGKILL');
     await child;
     const lines = readLines(file); // throws if any line is torn
-    expect(lines.map((l) => l.type)).toEqual(['session.start', 'request', 'response']);
+    expect(lines.map((l) => l.type)).toEqual(['session.start', 'request', 'decision', 'response']);
   });
 });
