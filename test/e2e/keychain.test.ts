@@ -43,12 +43,16 @@ function keyringHome(): Record<string, string> {
  * Runs the steps in one private D-Bus session with gnome-keyring started (and unlocked unless `locked`).
  * GUARDRUN_KEYSTORE pins the Secret Service: the kernel keyring is shared with the developer's login session.
  */
-async function inKeyring(home: Record<string, string>, steps: Step[], options: { locked?: boolean; env?: Record<string, string> } = {}) {
+async function inKeyring(home: Record<string, string>, steps: Step[], options: { locked?: boolean; flush?: boolean; env?: Record<string, string> } = {}) {
   const out = scratch('guardrun-keyring-out-');
   const start = options.locked
     ? 'gnome-keyring-daemon --start --components=secrets >/dev/null'
     : 'printf %s "$PW" | gnome-keyring-daemon --unlock --components=secrets >/dev/null';
-  const script = [start, ...steps.map((s) => `${s.cmd} >"$OUT/${s.name}.out" 2>"$OUT/${s.name}.err"; echo $? >"$OUT/${s.name}.rc"`)].join('\n');
+  // gnome-keyring writes the keyring file after it answers; before the bus (and the daemon) goes away,
+  // wait (bounded) until a keyring file is newer than the start, so a later session finds what this one stored.
+  const flush = 'for i in $(seq 50); do [ -n "$(find "$XDG_DATA_HOME/keyrings" -name "*.keyring" -newer "$OUT/.started" 2>/dev/null)" ] && break; sleep 0.1; done';
+  const steps_ = steps.map((s) => `${s.cmd} >"$OUT/${s.name}.out" 2>"$OUT/${s.name}.err"; echo $? >"$OUT/${s.name}.rc"`);
+  const script = [start, 'sleep 0.01; touch "$OUT/.started"', ...steps_, ...(options.flush ? [flush] : [])].join('\n');
   const session = await execa('dbus-run-session', ['--', 'sh', '-c', script], {
     env: baseEnv({ ...home, PW: KEYRING_PASSWORD, OUT: out, NODE: process.execPath, GUARDRUN_BIN: BIN, GUARDRUN_KEYSTORE: 'secret-service', ...options.env }),
     extendEnv: false,
@@ -113,7 +117,7 @@ describe('guardrun key with a real Secret Service', () => {
 
   it('keeps profiles apart and survives into a new session (the keyring file persists)', async () => {
     const home = keyringHome();
-    await inKeyring(home, [{ name: 'set', cmd: `printf %s "$FAKE_KEY" | ${gr('key set anthropic --profile work')}` }], { env: { FAKE_KEY: FAKE_ANTHROPIC_KEY } });
+    await inKeyring(home, [{ name: 'set', cmd: `printf %s "$FAKE_KEY" | ${gr('key set anthropic --profile work')}` }], { env: { FAKE_KEY: FAKE_ANTHROPIC_KEY }, flush: true });
     const r = await inKeyring(home, [
       { name: 'work', cmd: gr('key status anthropic --profile work') },
       { name: 'plain', cmd: gr('key status anthropic') },
@@ -126,7 +130,7 @@ describe('guardrun key with a real Secret Service', () => {
 
   it('reports a locked keyring as unreadable (exit 77), not as "not set"', async () => {
     const home = keyringHome();
-    await inKeyring(home, [{ name: 'set', cmd: `printf %s "$FAKE_KEY" | ${gr('key set openai')}` }], { env: { FAKE_KEY: FAKE_OPENAI_KEY } });
+    await inKeyring(home, [{ name: 'set', cmd: `printf %s "$FAKE_KEY" | ${gr('key set openai')}` }], { env: { FAKE_KEY: FAKE_OPENAI_KEY }, flush: true });
     const r = await inKeyring(home, [{ name: 'status', cmd: gr('key status openai') }], { locked: true });
     expect(r.status.code).toBe(77);
     expect(r.status.stdout).toMatch(/^openai\s+unreadable\s+Secret Service: the keyring is locked/);
