@@ -1,5 +1,4 @@
 // The real prompt: the request block, then a select (and an input for a deny reason) from @inquirer/prompts.
-import { input as inputPrompt, select } from '@inquirer/prompts';
 import type { ChalkInstance } from 'chalk';
 import { Writable } from 'node:stream';
 import { renderRequest, sanitizeForTerminal } from './render-request.js';
@@ -56,6 +55,8 @@ function themeFor(c: ChalkInstance) {
 }
 
 export const inquirerPrompt: PromptFn = async (q, io) => {
+  // Loaded at the first prompt: most runs never ask, and @inquirer costs ~40 ms at start-up.
+  const { input: inputPrompt, select } = await import('@inquirer/prompts');
   const c = io.colors;
   io.output.write(`${renderRequest(q, c, io.output.columns)}\n`);
   const scope = `${q.reasons.map((r) => sanitizeForTerminal(r.rule)).join(', ')} on ${sanitizeForTerminal(q.model ?? 'any model')}`;

@@ -4,10 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_YAML } from './default.js';
-import { parsePolicy } from './parse.js';
 import type { Policy } from './schema.js';
 
-export { parsePolicy } from './parse.js';
 
 export const POLICY_FILE_NAME = 'guardrun.yaml';
 
@@ -51,6 +49,7 @@ async function loadFile(path: string, shown: string, required: boolean): Promise
     throw new GuardrunError('E_POLICY', `cannot read policy file ${shown}: ${why}`, 'check the path given to --policy, or run `guardrun init` to write a policy file', { cause: error });
   }
   const text = bytes.toString('utf8');
+  const { parsePolicy } = await import('./parse.js'); // yaml + zod load only when there is a file to read
   return { policy: parsePolicy(text, shown), source: path, sha256: sha256(bytes) };
 }
 

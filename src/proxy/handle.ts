@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from '../providers.js';
 import type { Recorder } from '../recording/recorder.js';
-import { sameSecret } from '../secrets/dummy-key.js';
+import { secretMatcher } from '../secrets/dummy-key.js';
 import { presentedHeaderName, presentedKey, setRealKey } from './credentials.js';
 import { errorBody, errorHeaders, type ProxyError } from './error-response.js';
 import { recordRequest, recordGuardrunAnswer } from './record-exchange.js';
@@ -11,6 +11,7 @@ import { routeOf } from './route.js';
 import type { Exchange, Guard } from './types.js';
 import type { Upstream } from './upstream.js';
 import { forwardHeaders } from './headers.js';
+import { Cancel } from './cancel.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -29,8 +30,9 @@ const NO_KEY_FIX: Record<Provider, string> = {
 
 export function createHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   let nextId = 0;
+  const isDummyKey = secretMatcher(options.dummyKey);
   return (req, res) => {
-    handle(req, res, options, () => ++nextId).catch((error: unknown) => {
+    handle(req, res, options, isDummyKey, () => ++nextId).catch((error: unknown) => {
       // Last resort: never leave the agent hanging, never echo anything that might hold a key.
       if (!res.headersSent) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });
       else res.destroy();
@@ -38,7 +40,7 @@ export function createHandler(options: HandlerOptions): (req: IncomingMessage, r
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptions, nextId: () => number): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptions, isDummyKey: (key: string) => boolean, nextId: () => number): Promise<void> {
   const url = req.url ?? '/';
   const route = routeOf(url);
   if (!route) {
@@ -46,7 +48,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic); ${req.method} ${url.split('?')[0]} is neither` });
   }
   const presented = presentedKey(req.headers);
-  if (presented === undefined || !sameSecret(presented, o.dummyKey)) {
+  if (presented === undefined || !isDummyKey(presented)) {
     req.resume();
     return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
   }
@@ -75,7 +77,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
 
   const headers = forwardHeaders(req.headers);
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
-  const abort = new AbortController();
+  const abort = new Cancel();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
   });
@@ -86,10 +88,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
       path: upstream.prefix + route.upstreamPath,
       headers,
       body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? (verdict.body ?? body) : undefined,
-      signal: abort.signal,
+      signal: abort,
     });
   } catch (error) {
-    if (abort.signal.aborted) return recordGuardrunAnswer(o.recorder, exchange, { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' });
+    if (abort.aborted) return recordGuardrunAnswer(o.recorder, exchange, { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' });
     const err: ProxyError = { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
     sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);

@@ -12,11 +12,12 @@ import { agentHeaders, recordableHeaders } from './headers.js';
 import { elapsed, recordedBody } from './record-exchange.js';
 import { parseEvent, SseSplitter } from './sse.js';
 import type { Exchange, Guard } from './types.js';
+import type { Cancel } from './cancel.js';
 
 interface RelayContext {
   recorder: Recorder;
   guard: Guard;
-  abort: AbortController;
+  abort: Cancel;
 }
 
 const MAX_TEXT_BODY = 64 * 1024 * 1024;
@@ -32,7 +33,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
   } catch (error) {
     // The agent left or the upstream broke mid-answer: end the agent's side like a dropped connection would.
     res.destroy();
-    const gone = ctx.abort.signal.aborted;
+    const gone = ctx.abort.aborted;
     outcome = { error: { status: gone ? 499 : 502, code: gone ? 'guardrun_client_closed' : 'guardrun_upstream_broke', message: gone ? 'the agent closed the connection' : `the upstream connection broke: ${(error as Error).message}` } };
   }
   const postStart = performance.now();
@@ -135,7 +136,8 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
   headers['content-length'] = String(out.length);
   res.writeHead(up.statusCode, headers);
   res.end(out);
-  return { usage, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText) };
+  const scanned = ctx.guard.masksResponses ? { text: filtered.text, masked: filtered.text } : undefined;
+  return { usage, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText, scanned) };
 }
 
 async function relayBinary(up: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>): Promise<Outcome> {

@@ -58,6 +58,8 @@ export interface ScannedText {
 export interface Guard {
   checkRequest(exchange: Exchange): Promise<RequestVerdict>;
   openResponse(exchange: Exchange): ResponseFilter;
+  /** True when response filters mask with the full scanner, so a filtered body needs no second pass to be recorded. */
+  readonly masksResponses: boolean;
   /** Masks secrets in text bound for the session file or a message. */
   maskText(text: string): string;
   /** The request body scanned once for secrets (undefined for binary bodies); shared by recording and checks. */

@@ -1,5 +1,6 @@
 // The upstreams guardrun may reach: one connection pool per provider, fixed at start. No request picks a host.
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import { GuardrunError } from '../errors.js';
 import { UPSTREAM_ENV, type Provider } from '../providers.js';
 
@@ -45,10 +46,21 @@ export function createUpstream(provider: Provider, value: string, pool?: Upstrea
   return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url) };
 }
 
-function createPool(url: URL): Pool {
-  return new Pool(url.origin, {
-    headersTimeout: TEN_MINUTES_MS,
-    bodyTimeout: TEN_MINUTES_MS,
-    keepAliveTimeout: 30_000,
-  });
+const require = createRequire(import.meta.url);
+
+/** An undici Pool made at the first request: loading `undici` costs ~75 ms, which `guardrun -- cmd` should not pay up front. */
+function createPool(url: URL): UpstreamPool {
+  let pool: Pool | undefined;
+  return {
+    request(options) {
+      if (!pool) {
+        const PoolClass = (require('undici') as typeof import('undici')).Pool;
+        pool = new PoolClass(url.origin, { headersTimeout: TEN_MINUTES_MS, bodyTimeout: TEN_MINUTES_MS, keepAliveTimeout: 30_000 });
+      }
+      return pool.request(options);
+    },
+    destroy: async () => {
+      await pool?.destroy();
+    },
+  };
 }

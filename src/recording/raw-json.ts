@@ -5,18 +5,35 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-/** JSON.stringify that writes RawJson values as their text. */
-export function stringifyWithRaw(value: unknown, nonce: string): string {
+/**
+ * JSON.stringify that writes RawJson values as their text. Events are shallow, so RawJson is looked for two
+ * levels deep only (`body.json`); a replacer function would make every stringify several times slower.
+ */
+export function stringifyWithRaw(value: Record<string, unknown>, nonce: string): string {
   const raws: string[] = [];
-  const out = JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof RawJson) {
-      raws.push(v.text.replace(/[\r\n]/g, ' '));
-      return `\u0000${nonce}${raws.length - 1}\u0000`;
+  const placeholder = (raw: RawJson): string => {
+    const t = raw.text;
+    raws.push(t.indexOf('\n') === -1 && t.indexOf('\r') === -1 ? t : t.replace(/[\r\n]/g, ' '));
+    return `\u0000${nonce}${raws.length - 1}\u0000`;
+  };
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const v = value[key];
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
+    for (const inner in v) {
+      const raw = (v as Record<string, unknown>)[inner];
+      if (!(raw instanceof RawJson)) continue;
+      copy ??= { ...value };
+      copy[key] = { ...(copy[key] as object), [inner]: placeholder(raw) };
     }
-    return v;
+  }
+  const out = JSON.stringify(copy ?? value);
+  // Each placeholder appears once, JSON-escaped; the nonce makes a collision with data practically impossible.
+  let result = out;
+  raws.forEach((text, i) => {
+    const quoted = `"\\u0000${nonce}${i}\\u0000"`;
+    const at = result.indexOf(quoted);
+    result = result.slice(0, at) + text + result.slice(at + quoted.length);
   });
-  if (raws.length === 0) return out;
-  // The placeholder appears JSON-escaped in the output; the nonce makes a collision with data practically impossible.
-  const pattern = new RegExp(`"\\\\u0000${nonce}(\\d+)\\\\u0000"`, 'g');
-  return out.replace(pattern, (_m, i: string) => raws[Number(i)]);
+  return result;
 }

@@ -1,5 +1,6 @@
-// Appends session events to the JSON Lines file as they happen. Each line is one write(2), so a
-// `kill -9` of guardrun leaves every line already written whole (the kernel keeps it).
+// Appends session events to the JSON Lines file as they happen. Lines made in one turn of the event loop
+// go out in one write(2) at the end of that turn (under load that saves a syscall per line); a write(2)
+// of whole lines means a `kill -9` of guardrun leaves every line already written whole.
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync, existsSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -11,7 +12,9 @@ import { stringifyWithRaw } from './raw-json.js';
 export interface Recorder {
   readonly path: string;
   write(event: SessionEvent): void;
-  /** Writes nothing more; fsyncs and closes. Safe to call twice. */
+  /** Writes the lines made so far now (the recorder otherwise writes them at the end of the event-loop turn). */
+  flush(): void;
+  /** Writes what is pending, then nothing more; fsyncs and closes. Safe to call twice. */
   close(): void;
   /** Hash of the last line written (the closing line holds the final hash). */
   readonly lastHash: string;
@@ -32,6 +35,15 @@ export function createRecorder(path: string): Recorder {
   let seq = 0;
   let lastHash = GENESIS_HASH;
   let closed = false;
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? pending[0] : pending.join('');
+    pending = [];
+    writeSync(fd, text);
+  };
 
   return {
     path,
@@ -40,16 +52,22 @@ export function createRecorder(path: string): Recorder {
     },
     write(event) {
       if (closed) return;
-      const body = stringifyWithRaw(event, nonce);
+      const body = stringifyWithRaw(event as unknown as Record<string, unknown>, nonce);
       const json = `{"seq":${++seq},${body.slice(1)}`;
       const sealed = sealLine(lastHash, json);
       lastHash = sealed.hash;
-      writeSync(fd, sealed.line + '\n');
+      pending.push(sealed.line + '\n');
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
+    flush,
     close() {
       if (closed) return;
       closed = true;
       try {
+        flush();
         fsyncSync(fd);
       } finally {
         closeSync(fd);

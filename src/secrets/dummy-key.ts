@@ -11,6 +11,12 @@ export function createDummyKey(): string {
 
 /** Constant-time equality; comparing sha256 digests keeps the lengths from leaking too. */
 export function sameSecret(a: string, b: string): boolean {
+  return secretMatcher(b)(a);
+}
+
+/** `sameSecret` against one fixed secret, its digest computed once (the proxy checks every request). */
+export function secretMatcher(secret: string): (candidate: string) => boolean {
   const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(a), digest(b));
+  const expected = digest(secret);
+  return (candidate) => timingSafeEqual(digest(candidate), expected);
 }

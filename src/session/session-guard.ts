@@ -97,6 +97,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
           : undefined,
       });
     },
+    masksResponses: loaded.policy.secrets.mask_responses,
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,

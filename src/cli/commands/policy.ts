@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { GuardrunError } from '../../errors.js';
 import { DEFAULT_POLICY_YAML } from '../../policy/default.js';
 import { loadPolicy, POLICY_FILE_NAME } from '../../policy/load.js';
@@ -26,6 +25,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .action(async (flags: { policy?: string }) => {
       const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
+      const { stringify } = await import('yaml');
       ctx.io.stdout.write(`# effective policy from: ${loaded.source} (sha256 ${loaded.sha256.slice(0, 12)})\n${stringify(loaded.policy)}`);
     });
   program

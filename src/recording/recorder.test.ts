@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRecorder, ensureGuardrunDir } from './recorder.js';
+import { RawJson } from './raw-json.js';
+import { chainHash, GENESIS_HASH, unsealLine } from './hash-chain.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'guardrun-recorder-'));
+
+describe('recorder', () => {
+  it('writes sealed, numbered, chained lines, 0600 in a 0700 directory', () => {
+    const file = join(dir(), 'sessions', 'a.jsonl');
+    const r = createRecorder(file);
+    r.write({ type: 'child.exit', time: 't', code: 0, signal: null });
+    r.write({ type: 'request', id: 1, time: 't', method: 'POST', path: '/v1/x', provider: 'openai', endpoint: 'POST /v1/x', model: undefined, stream: false, headers: {}, body: { json: new RawJson('{"k":1}') } });
+    r.close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    let previous = GENESIS_HASH;
+    lines.forEach((line, i) => {
+      const parsed = JSON.parse(line);
+      expect(parsed.seq).toBe(i + 1);
+      const unsealed = unsealLine(line)!;
+      expect(unsealed.hash).toBe(chainHash(previous, unsealed.json));
+      previous = unsealed.hash;
+    });
+    expect(JSON.parse(lines[1]).body.json).toEqual({ k: 1 });
+    expect(r.lastHash).toBe(previous);
+  });
+
+  it('batches lines until the end of the turn, and flush/close write them at once', async () => {
+    const file = join(dir(), 'b.jsonl');
+    const r = createRecorder(file);
+    r.write({ type: 'child.exit', time: 't', code: 0, signal: null });
+    expect(readFileSync(file, 'utf8')).toBe('');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(2);
+    r.write({ type: 'child.exit', time: 't', code: 1, signal: null });
+    r.close();
+    r.write({ type: 'child.exit', time: 't', code: 2, signal: null }); // after close: ignored
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('never overwrites an existing file', () => {
+    const file = join(dir(), 'c.jsonl');
+    writeFileSync(file, 'keep me\n');
+    expect(() => createRecorder(file)).toThrow(/already exists/);
+    expect(readFileSync(file, 'utf8')).toBe('keep me\n');
+  });
+
+  it('writes a .gitignore of * into .guardrun', () => {
+    const guardrun = join(dir(), '.guardrun');
+    ensureGuardrunDir(guardrun);
+    expect(readFileSync(join(guardrun, '.gitignore'), 'utf8')).toBe('*\n');
+  });
+});
