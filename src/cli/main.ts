@@ -9,6 +9,7 @@ import { registerRun } from './commands/run.js';
 import { registerKey } from './commands/key.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerReplay } from './commands/replay.js';
 
 /** Builds the program. `childArgv` is everything after the first `--`, kept away from option parsing. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerKey(program, ctx);
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
+  registerReplay(program, ctx);
   return program;
 }
 

@@ -30,6 +30,22 @@ export function estimateRequest(
   return { inputTokens, outputTokens, usd, priceKnown: price !== undefined };
 }
 
+// Room for what a request costs beyond its own bytes (Anthropic's tool-use system prompt is 346 tokens).
+const BOUND_SLACK_TOKENS = 1024;
+
+/**
+ * An upper bound of the estimate without the tokenizer: every token is at least one byte, so the body's
+ * size bounds its input tokens. Exact counting is only worth its cost when this bound could cross a limit.
+ */
+export function boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown, bodyBytes: number, assumeOutputTokens: number): RequestEstimate {
+  const id = model ?? modelOf(body);
+  const inputTokens = bodyBytes + BOUND_SLACK_TOKENS;
+  const outputTokens = outputBound(provider, endpoint, body, assumeOutputTokens);
+  const price = id === undefined ? undefined : findPrice(id);
+  const usd = price ? costWithPrice(price, { inputTokens, outputTokens }) : undefined;
+  return { inputTokens, outputTokens, usd, priceKnown: price !== undefined };
+}
+
 /** max_completion_tokens / max_tokens (Chat, times `n` choices), max_output_tokens (Responses), max_tokens (Anthropic). */
 export function outputBound(provider: Provider, endpoint: string, body: unknown, assumeOutputTokens: number): number {
   const kind = endpointKind(provider, endpoint);

@@ -68,6 +68,8 @@ export interface DecisionEvent {
   reason?: string;
   humanMs?: number;
   estimateUsd?: number;
+  /** True when estimateUsd is the tokenizer-free upper bound (body bytes as input tokens), not a token count. */
+  estimateIsBound?: boolean;
   spendUsd?: number;
 }
 

@@ -1,6 +1,6 @@
 // The request side of the guard: gather the facts, run the policy, settle asks, redact what must not leave.
 import type { Approver } from '../approval/types.js';
-import { estimateRequest } from '../cost/estimate.js';
+import { boundRequest, estimateRequest, type RequestEstimate } from '../cost/estimate.js';
 import { endpointKind } from '../cost/endpoint-kind.js';
 import type { TokenCounter } from '../cost/tokens.js';
 import type { Evaluator } from '../policy/evaluate.js';
@@ -52,7 +52,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   const findings = scan?.findings ?? [];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
-  const estimate = priced ? estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens) : undefined;
+  const estimate = priced ? estimateFor(ex, ctx) : undefined;
   const facts: RequestFacts = {
     method: ex.method,
     path: ex.endpoint.slice(ex.method.length + 1),
@@ -68,7 +68,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   };
   const decision = ctx.evaluator.request(facts);
   const settled = await settle(
-    { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)) },
+    { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)) },
     ctx.approver,
     ctx.recorder,
   );
@@ -82,6 +82,22 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   if (redact.length === 0 || text === undefined) return { verdict: { allow: true }, facts, humanMs };
   const redacted = redact.length === findings.length ? scan!.masked : applyFindings(text, redact);
   return { verdict: { allow: true, body: Buffer.from(validJson(redacted, text, ex.json !== undefined, ctx), 'utf8') }, facts, humanMs };
+}
+
+/**
+ * The cost estimate the policy needs. The tokenizer costs ~0.5 ms per KB of new text, so a cheap upper bound
+ * (bytes ≥ tokens) comes first; tokens are counted only when that bound could cross a threshold or the budget.
+ */
+function estimateFor(ex: Exchange, ctx: RequestCheckContext): RequestEstimate & { bound: boolean } {
+  const { cost } = ctx.evaluator.policy;
+  const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens);
+  const usd = bound.usd;
+  const withinLimits =
+    usd !== undefined &&
+    (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
+    (cost.session_budget_usd === null || ctx.spendUsd + usd <= cost.session_budget_usd);
+  if (withinLimits || !bound.priceKnown) return { ...bound, bound: true };
+  return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens), bound: false };
 }
 
 /** The redacted body, kept valid JSON (masking string by string if a match crossed JSON syntax). */

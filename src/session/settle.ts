@@ -11,6 +11,8 @@ export interface SettleInput {
   model: string | undefined;
   decision: Decision;
   estimateUsd?: number;
+  /** The estimate is the tokenizer-free upper bound (it was far enough below every limit). */
+  estimateIsBound?: boolean;
   spendUsd: number;
   /** Already masked. */
   excerpt: string;
@@ -24,7 +26,7 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
     type: 'decision', id: input.id, phase: input.phase, verdict: 'allow', decidedBy: 'policy',
     checks: decision.results.map((r) => ({ id: r.check, verdict: r.verdict, reason: r.reason })),
     rules: [...decision.denies, ...decision.asks].map((r) => r.rule ?? r.check),
-    estimateUsd: input.estimateUsd, spendUsd: round(input.spendUsd),
+    estimateUsd: input.estimateUsd, estimateIsBound: input.estimateIsBound || undefined, spendUsd: round(input.spendUsd),
   };
   let settled: Settled;
   if (decision.verdict === 'allow') {

@@ -1,0 +1,146 @@
+// The reading of a session that `guardrun replay FILE` prints: one entry per exchange, the totals, the
+// chain check and the problems. Also the `--json` document (documented in docs/session-format.md).
+import type { Decider, RecordedBody, StreamChunk, TokenUsage } from '../recording/format.js';
+import type { LineProblem, RecordedSession } from '../recording/reader.js';
+import { verifyChain, type ChainReport } from '../recording/verify-chain.js';
+import { outcomeOf, outlineSession, upstreamErrorOf, type OutcomeKind, type RecordedExchange } from './exchanges.js';
+
+export const SHOW_DOCUMENT_VERSION = 1;
+export type OnlyFilter = 'denied' | 'approved' | 'errors';
+export const ONLY_FILTERS: readonly OnlyFilter[] = ['denied', 'approved', 'errors'];
+
+export interface ExchangeView {
+  id: number;
+  /** ISO time the request arrived; offset from the session's start. */
+  time?: string;
+  offsetMs?: number;
+  method?: string;
+  path?: string;
+  provider?: string;
+  model?: string;
+  stream?: boolean;
+  outcome: OutcomeKind;
+  /** "allowed", "denied by no-shell", "approved by a human", "denied in CI (cost.threshold asked)", … */
+  label: string;
+  decision?: { phase: 'request' | 'response'; verdict: 'allow' | 'deny'; decidedBy: Decider; rules: string[]; reason?: string; humanMs?: number };
+  status?: number;
+  error?: { code: string; message: string };
+  /** From the body of an upstream error answer (status >= 400): its error code (or type) and message. */
+  upstreamError?: { code?: string; message?: string };
+  source?: 'upstream' | 'guardrun' | 'replay';
+  usage?: TokenUsage;
+  costUsd?: number;
+  ttfbMs?: number;
+  durationMs?: number;
+  /** With `--full`: the bodies as recorded (masked). */
+  requestBody?: RecordedBody;
+  responseBody?: RecordedBody;
+  responseEvents?: StreamChunk[];
+}
+
+export interface ShowTotals {
+  requests: number;
+  denied: number;
+  approved: number;
+  errors: number;
+  costUsd: number;
+  durationMs?: number;
+  childExit?: { code: number | null; signal: string | null; error?: string };
+  exitCode?: number;
+}
+
+export interface ShowDocument {
+  guardrunReplay: typeof SHOW_DOCUMENT_VERSION;
+  mode: 'show';
+  file: string;
+  session: {
+    id: string; guardrun: string; formatVersion: number; sourceVersion: number; time: string; command: string[]; cwd: string;
+    providers: string[]; upstreams: Record<string, string>; policy?: { source: string; sha256: string }; replayOf?: { file: string; session: string };
+  };
+  complete: boolean;
+  truncated: boolean;
+  problems: LineProblem[];
+  chain: ChainReport;
+  exchanges: ExchangeView[];
+  totals: ShowTotals;
+}
+
+export function describeSession(session: RecordedSession, options: { full?: boolean; only?: OnlyFilter } = {}): ShowDocument {
+  const outline = outlineSession(session);
+  const start = Date.parse(session.header.time);
+  const views = outline.exchanges.map((ex) => viewOf(ex, start, options.full === true));
+  const h = session.header;
+  const end = outline.end;
+  // Without the closing line: up to the last event that carries a time.
+  const lastTime = [...session.events].reverse().find((e) => 'time' in e.event)?.event as { time: string } | undefined;
+  const duration = end?.durationMs ?? (lastTime ? Date.parse(lastTime.time) - start : undefined);
+  return {
+    guardrunReplay: SHOW_DOCUMENT_VERSION,
+    mode: 'show',
+    file: session.file,
+    session: {
+      id: h.session, guardrun: h.guardrun, formatVersion: h.version, sourceVersion: session.sourceVersion, time: h.time, command: h.command ?? [], cwd: h.cwd,
+      providers: h.providers ?? [], upstreams: (h.upstreams ?? {}) as Record<string, string>, policy: h.policy, replayOf: h.replayOf,
+    },
+    complete: session.complete,
+    truncated: session.truncated,
+    problems: session.problems,
+    chain: verifyChain(session.lines),
+    exchanges: options.only ? views.filter((v) => matches(v, options.only!)) : views,
+    totals: {
+      requests: views.filter((v) => v.method !== undefined).length,
+      denied: views.filter((v) => v.outcome === 'denied').length,
+      approved: views.filter(isApproved).length,
+      errors: views.filter((v) => v.outcome === 'error' || v.outcome === 'no-response').length,
+      costUsd: Math.round(views.reduce((sum, v) => sum + (v.costUsd ?? 0), 0) * 1e12) / 1e12,
+      durationMs: Number.isFinite(duration) ? duration : undefined,
+      childExit: outline.childExit ? { code: outline.childExit.code, signal: outline.childExit.signal, error: outline.childExit.error } : undefined,
+      exitCode: end?.exitCode,
+    },
+  };
+}
+
+function matches(v: ExchangeView, only: OnlyFilter): boolean {
+  if (only === 'denied') return v.outcome === 'denied';
+  if (only === 'approved') return isApproved(v);
+  return v.outcome === 'error' || v.outcome === 'no-response';
+}
+
+/** A human said yes (now or by an earlier "allow for the session"), whatever the upstream answered then. */
+function isApproved(v: ExchangeView): boolean {
+  return v.decision?.verdict === 'allow' && (v.decision.decidedBy === 'human' || v.decision.decidedBy === 'session-grant');
+}
+
+function viewOf(ex: RecordedExchange, start: number, full: boolean): ExchangeView {
+  const req = ex.request;
+  const res = ex.response;
+  const outcome = outcomeOf(ex);
+  const d = outcome.decision;
+  const view: ExchangeView = {
+    id: ex.id,
+    time: req?.time,
+    offsetMs: req && Number.isFinite(start) ? Date.parse(req.time) - start : undefined,
+    method: req?.method,
+    path: req?.path,
+    provider: req?.provider,
+    model: req?.model,
+    stream: req?.stream,
+    outcome: outcome.kind,
+    label: outcome.label,
+    decision: d ? { phase: d.phase, verdict: d.verdict, decidedBy: d.decidedBy, rules: d.rules, reason: d.reason, humanMs: d.humanMs } : undefined,
+    status: res?.status,
+    error: res?.error,
+    upstreamError: res ? upstreamErrorOf(res) : undefined,
+    source: res?.source,
+    usage: res?.usage,
+    costUsd: res?.costUsd,
+    ttfbMs: res?.ttfbMs,
+    durationMs: res?.durationMs,
+  };
+  if (full) {
+    view.requestBody = req?.body;
+    view.responseBody = res?.body;
+    view.responseEvents = res?.events;
+  }
+  return view;
+}
