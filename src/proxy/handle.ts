@@ -98,7 +98,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     o.guard.finish(exchange, { status: 502, usage: undefined, costUsd: undefined, denied: false });
     return;
   }
-  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort });
+  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream' });
 }
 
 function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {

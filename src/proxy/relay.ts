@@ -18,6 +18,7 @@ interface RelayContext {
   recorder: Recorder;
   guard: Guard;
   abort: Cancel;
+  source: 'upstream' | 'replay';
 }
 
 const MAX_TEXT_BODY = 64 * 1024 * 1024;
@@ -53,7 +54,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     durationMs: elapsed(ex),
     guardMs: Math.round((ex.guardMs + performance.now() - postStart) * 1000) / 1000,
     error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
-    source: outcome.error ? 'guardrun' : 'upstream',
+    source: outcome.error ? 'guardrun' : ctx.source,
   });
   ctx.guard.finish(ex, { status: outcome.error?.status ?? up.statusCode, usage, costUsd: cost, denied: outcome.denied ?? false });
 }

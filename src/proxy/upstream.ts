@@ -6,6 +6,8 @@ import { UPSTREAM_ENV, type Provider } from '../providers.js';
 
 /** What the proxy needs of an upstream connection: undici's Pool, or a recording that answers instead (replay). */
 export interface UpstreamPool {
+  /** Where its answers come from, for the session file; the network unless said otherwise. */
+  readonly source?: 'upstream' | 'replay';
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   destroy(): Promise<void>;
 }

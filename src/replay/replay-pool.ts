@@ -63,6 +63,7 @@ export function createReplayPools(o: ReplayPoolOptions): ReplayPools {
   let answered = 0;
 
   const pool = (provider: Provider): UpstreamPool => ({
+    source: 'replay',
     async request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
       const n = ++seen;
       const method = String(options.method);

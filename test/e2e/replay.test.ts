@@ -90,6 +90,7 @@ describe('guardrun replay FILE -- command (offline re-run)', () => {
       expect(again[0].replayOf).toEqual({ file: rec.file, session: original[0].session });
       const responses = (lines: Array<Record<string, any>>) => lines.filter((l) => l.type === 'response');
       expect(responses(again).map((l) => l.status)).toEqual(responses(original).map((l) => l.status));
+      expect(new Set(responses(again).map((l) => l.source))).toEqual(new Set(['replay']));
       // Streams come back as streams. (Event for event they pass guardrun's response filter again, whose
       // stream masker may move text between events; the text itself is the same, as the agent's result shows.)
       expect(responses(again).map((l) => l.events !== undefined)).toEqual(responses(original).map((l) => l.events !== undefined));

@@ -1,12 +1,13 @@
 // `guardrun replay FILE`: show a session, check its hash chain (--verify-only), re-check it against a
 // policy (--verify / --policy), or re-run an agent against it offline (`-- <command>`).
+import { attachProcess, parseKillTimeout } from '../attach-process.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXIT, GuardrunError } from '../../errors.js';
 import { loadPolicy } from '../../policy/load.js';
 import { readSession, type RecordedSession } from '../../recording/reader.js';
 import { verifyChain } from '../../recording/verify-chain.js';
-import { startRerun, type RunningRerun } from '../../replay/rerun.js';
+import { startRerun } from '../../replay/rerun.js';
 import { describeSession, ONLY_FILTERS, SHOW_DOCUMENT_VERSION, type OnlyFilter } from '../../replay/show.js';
 import { verifySession } from '../../replay/verify-policy.js';
 import type { CommandContext } from '../context.js';
@@ -107,16 +108,13 @@ function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandCo
 }
 
 async function rerun(session: RecordedSession, command: string[], flags: ReplayFlags, ctx: CommandContext): Promise<number> {
-  const killTimeout = Number(flags.killTimeout);
-  if (!Number.isFinite(killTimeout) || killTimeout < 0) {
-    throw new GuardrunError('E_USAGE', `--kill-timeout must be a number of seconds, not "${flags.killTimeout}"`, 'e.g. --kill-timeout 10');
-  }
+  const killTimeout = parseKillTimeout(flags.killTimeout);
   const running = await startRerun({
     session, command, cwd: ctx.io.cwd, env: ctx.io.env,
     guard: await guardSetup(flags, ctx.io),
     sessionFile: flags.sessionFile, realtime: flags.realtime, killGraceMs: killTimeout * 1000,
   });
-  const detach = forwardSignals(running, ctx);
+  const detach = attachProcess(running.session, ctx);
   try {
     const result = await running.done;
     ctx.io.stderr.write(renderRerun(result, session.file, colorsFor(ctx.io.stderr, ctx.io.env)));
@@ -124,15 +122,6 @@ async function rerun(session: RecordedSession, command: string[], flags: ReplayF
   } finally {
     detach();
   }
-}
-
-/** SIGTERM and SIGHUP go to the child; SIGINT too unless a terminal already sent it (same process group). */
-function forwardSignals(running: RunningRerun, ctx: CommandContext): () => void {
-  const handlers: Array<[NodeJS.Signals, () => void]> = (['SIGTERM', 'SIGHUP', ...(ctx.io.stdin.isTTY ? [] : ['SIGINT'])] as NodeJS.Signals[]).map((sig) => [sig, () => running.session.child.signal(sig)]);
-  for (const [sig, fn] of handlers) process.on(sig, fn);
-  return () => {
-    for (const [sig, fn] of handlers) process.off(sig, fn);
-  };
 }
 
 function parseOnly(value: string | undefined): OnlyFilter | undefined {

@@ -4,9 +4,10 @@ import { EXIT, GuardrunError } from '../../errors.js';
 import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
-import { startSession, type RunningSession, type SessionResult } from '../../session/run-session.js';
+import { startSession, type SessionResult } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
-import { colorsFor, formatError } from '../output.js';
+import { colorsFor } from '../output.js';
+import { attachProcess, parseKillTimeout } from '../attach-process.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -48,10 +49,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   if (io.env.GUARDRUN_SESSION && !flags.nested) {
     throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
   }
-  const killTimeout = Number(flags.killTimeout);
-  if (!Number.isFinite(killTimeout) || killTimeout < 0) {
-    throw new GuardrunError('E_USAGE', `--kill-timeout must be a number of seconds, not "${flags.killTimeout}"`, 'e.g. --kill-timeout 10');
-  }
+  const killTimeout = parseKillTimeout(flags.killTimeout);
   const guard = await guardSetup(flags, io);
   const resolved = await resolveKeys({
     keyEnv: flags.keyEnv.map(parseKeyEnv),
@@ -81,31 +79,6 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   } finally {
     detach();
   }
-}
-
-/** Wires process signals and crashes to the session. SIGINT from a terminal already reached the child (same process group). */
-function attachProcess(session: RunningSession, ctx: CommandContext): () => void {
-  const forward = (sig: NodeJS.Signals) => () => session.child.signal(sig);
-  const onTerm = forward('SIGTERM');
-  const onHup = forward('SIGHUP');
-  const onInt = ctx.io.stdin.isTTY ? () => undefined : forward('SIGINT');
-  const onCrash = (error: unknown): void => {
-    session.finalizeSync('crash', 70);
-    ctx.io.stderr.write(formatError(error, colorsFor(ctx.io.stderr, ctx.io.env)));
-    process.exit(70);
-  };
-  process.on('SIGTERM', onTerm);
-  process.on('SIGHUP', onHup);
-  process.on('SIGINT', onInt);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  return () => {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGHUP', onHup);
-    process.off('SIGINT', onInt);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
-  };
 }
 
 function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
