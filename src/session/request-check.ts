@@ -52,7 +52,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   const findings = scan?.findings ?? [];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
-  const estimate = priced ? estimateFor(ex, ctx) : undefined;
+  let estimate = priced ? estimateFor(ex, ctx) : undefined;
   const facts: RequestFacts = {
     method: ex.method,
     path: ex.endpoint.slice(ex.method.length + 1),
@@ -66,7 +66,13 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     estimate,
     spendUsd: ctx.spendUsd,
   };
-  const decision = ctx.evaluator.request(facts);
+  let decision = ctx.evaluator.request(facts);
+  if (decision.verdict === 'ask' && estimate?.bound) {
+    // A person will see the estimate: count the tokens for real, and decide again on the exact figure.
+    estimate = { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens), bound: false };
+    facts.estimate = estimate;
+    decision = ctx.evaluator.request(facts);
+  }
   const settled = await settle(
     { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)) },
     ctx.approver,

@@ -94,6 +94,12 @@ describe('request checks', () => {
     expect(b.out.code).toBe('cost.budget');
     const decision = b.lines().find((l) => l.type === 'decision')!;
     expect(decision.estimateUsd).toBeGreaterThan(0);
+    expect(decision.estimateIsBound).toBeUndefined(); // near a limit, tokens were counted for real
+    const exact = a.lines().find((l) => l.type === 'decision')!;
+    expect(exact.estimateIsBound).toBeUndefined();
+    // 4,096 assumed output tokens of gpt-4.1 ($8/M) plus a few input tokens ($2/M): the bound would add 1,024+ tokens.
+    expect(exact.estimateUsd).toBeGreaterThan(0.0327);
+    expect(exact.estimateUsd).toBeLessThan(0.0327 + 0.0005);
   });
 });
 

@@ -209,6 +209,9 @@ describe('the session file', () => {
     expect(lines.map((l) => l.type)).toEqual(['session.start', 'request', 'decision', 'response', 'child.exit', 'session.end']);
     const [start, request, decision, response, , end] = lines;
     expect(decision).toMatchObject({ id: 1, phase: 'request', verdict: 'allow', decidedBy: 'policy' });
+    // Far below every cost limit: the tokenizer-free upper bound was enough to decide.
+    expect(decision.estimateIsBound).toBe(true);
+    expect(decision.estimateUsd).toBeGreaterThan(0);
     expect(start).toMatchObject({ format: 'guardrun-session', version: 1, providers: ['openai'], upstreams: { openai: upstream.url } });
     expect(request).toMatchObject({ method: 'POST', path: '/v1/chat/completions', model: expect.any(String), stream: false });
     expect(request.headers.authorization).toBeUndefined();
