@@ -64,7 +64,7 @@ export function renderTables(result) {
 
 function renderAgent(agent) {
   const a = agent.at200k;
-  const lines = [`Agent-shaped run: ${agent.turnsPerConversation} turns, ${agent.rounds} conversation(s) after a warm-up; per turn direct, floor, guardrun once each.`];
+  const lines = [`Agent-shaped run: ${agent.turnsPerConversation} turns, ${agent.rounds} conversation(s) after a warm-up; per turn direct, floor, guardrun (count_tokens: always, so the tokenizer and its per-message cache run every turn) once each.`];
   lines.push('', '| turn | body | direct | floor added | guardrun added | guardrun own (guardMs) |', '|---|---|---|---|---|---|');
   for (const row of agent.rows.filter((r) => r.turn === 1 || r.turn % 10 === 0)) {
     lines.push(`| ${row.turn} | ${n(row.kb, 0)} KB | ${ms(row.directMs)} | ${plus(row.floorAddedMs)} | ${plus(row.guardrunAddedMs)} | ${row.guardMs == null ? '–' : ms(row.guardMs)} |`);

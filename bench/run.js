@@ -163,7 +163,7 @@ async function runAgent(upstream, targets, skipped) {
     return null;
   }
   const sessionFile = join(scratch, 'agent.jsonl');
-  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent', bin: guardrunBin });
+  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent', bin: guardrunBin, policy: 'policy-exact.yaml' });
   let run;
   try {
     run = await agentRun([targets[0], floor, guard], { rounds: settings.agentRounds, turns: settings.agentTurns, log });

@@ -57,8 +57,12 @@ export function guardrunMissing(bin = GUARDRUN_BIN) {
  * Starts the real CLI with bench/hold.js as its child; hold.js reports OPENAI_BASE_URL and the dummy key.
  * cwd is a scratch directory so no project config changes the default policy.
  */
-export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun', bin = GUARDRUN_BIN }) {
-  const args = [bin, '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin,
+/**
+ * guardrun as the CLI starts it. `policy` names a file in bench/: policy.yaml is the default policy without a
+ * session budget (see the file); policy-exact.yaml also counts every request's tokens.
+ */
+export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun', bin = GUARDRUN_BIN, policy = 'policy.yaml' }) {
+  const args = [bin, '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin, '--policy', join(BENCH, policy),
     '--session-file', sessionFile, '--', process.execPath, join(BENCH, 'hold.js')];
   const handle = startProcess(name, process.execPath, args, { cwd, env: { ...process.env, OPENAI_API_KEY: FAKE_KEY } });
   let ready;
@@ -72,7 +76,7 @@ export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardr
   const base = new URL(ready.OPENAI_BASE_URL);
   return {
     name,
-    label: bin === GUARDRUN_BIN ? 'guardrun (default policy)' : `guardrun (${bin})`,
+    label: bin === GUARDRUN_BIN ? `guardrun (default policy${policy === 'policy.yaml' ? ', no budget' : ', tokens always counted'})` : `guardrun (${bin})`,
     origin: base.origin,
     path: `${base.pathname.replace(/\/$/, '')}/chat/completions`,
     headers: { authorization: `Bearer ${ready.OPENAI_API_KEY}` },

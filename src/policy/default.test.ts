@@ -15,7 +15,7 @@ describe('the built-in default policy', () => {
   test('documented choices', () => {
     expect(DEFAULT_POLICY.endpoints.allow).toEqual([...DEFAULT_ENDPOINTS]);
     expect(DEFAULT_POLICY.models).toEqual({ allow: ['*'], deny: [], unknown: 'deny' });
-    expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask' });
+    expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask', count_tokens: 'when-needed' });
     expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, patterns: [] });
     expect(DEFAULT_POLICY.approval.timeout_s).toBe(120);
     expect(DEFAULT_POLICY.rules).toEqual([]);

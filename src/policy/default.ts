@@ -36,6 +36,9 @@ cost:
   session_budget_usd: 5.00
   # Output tokens assumed when a request sets no max_tokens.
   assume_output_tokens: 4096
+  # Count input tokens with the tokenizer only when a free upper bound could cross a limit (when-needed),
+  # or for every request, so each decision records an exact estimate (always; costs CPU on long contexts).
+  count_tokens: when-needed
   # A model guardrun has no price for (so no estimate, no budget): allow | ask | deny
   unknown_model: ask
 
@@ -78,7 +81,7 @@ export const DEFAULT_POLICY: Policy = {
     deny: [],
   },
   models: { allow: ['*'], deny: [], unknown: 'deny' },
-  cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask' },
+  cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask', count_tokens: 'when-needed' },
   approval: { timeout_s: 120 },
   secrets: { outbound: 'redact', mask_responses: true, patterns: [] },
   rules: [],

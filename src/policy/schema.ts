@@ -98,6 +98,7 @@ export const policySchema = strict({
     session_budget_usd: usd.default(5),
     assume_output_tokens: z.number().int().min(0).default(4096),
     unknown_model: answer.default('ask'),
+    count_tokens: z.enum(['when-needed', 'always']).default('when-needed'),
   }).prefault({}),
   approval: strict({
     timeout_s: z.number().positive().max(86_400).default(120),

@@ -102,7 +102,7 @@ function estimateFor(ex: Exchange, ctx: RequestCheckContext): RequestEstimate & 
     usd !== undefined &&
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
     (cost.session_budget_usd === null || ctx.spendUsd + usd <= cost.session_budget_usd);
-  if (withinLimits || !bound.priceKnown) return { ...bound, bound: true };
+  if ((withinLimits && cost.count_tokens === 'when-needed') || !bound.priceKnown) return { ...bound, bound: true };
   return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens), bound: false };
 }
 
