@@ -156,14 +156,14 @@ async function measureRounds(targets, upstream, skipped) {
   return rounds;
 }
 
-async function runAgent(upstream, targets, skipped) {
+async function runAgent(upstream, targets, skipped, policy) {
   const floor = targets.find((t) => t.name === 'floor');
   if (!targets.some((t) => t.name === 'guardrun') || !floor) {
     skipped['agent run'] = 'needs guardrun and the floor';
     return null;
   }
-  const sessionFile = join(scratch, 'agent.jsonl');
-  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent', bin: guardrunBin, policy: 'policy-exact.yaml' });
+  const sessionFile = join(scratch, `agent-${policy}.jsonl`);
+  const guard = await startGuardrun(upstream, { cwd: scratch, sessionFile, name: 'guardrun-agent', bin: guardrunBin, policy });
   let run;
   try {
     run = await agentRun([targets[0], floor, guard], { rounds: settings.agentRounds, turns: settings.agentTurns, log });
@@ -171,7 +171,7 @@ async function runAgent(upstream, targets, skipped) {
     await stopProcess(guard.handle);
   }
   const summary = summarizeAgent(run, 'guardrun-agent', readGuardMs(sessionFile));
-  return { turnsPerConversation: settings.agentTurns, rounds: settings.agentRounds, ...summary };
+  return { policy, turnsPerConversation: settings.agentTurns, rounds: settings.agentRounds, ...summary };
 }
 
 async function main() {
@@ -188,8 +188,13 @@ async function main() {
   const rounds = await measureRounds(warm, upstream, skipped);
   for (const t of warm) if (t.pid && !t.handle.exited) memory[t.name].peakMb = memoryMb(t.pid).peakMb;
   log('agent-shaped run');
-  const agent = await runAgent(upstream, warm, skipped).catch((error) => {
+  // Twice: the default policy (tokens counted only when a limit is in reach), then every request counted.
+  const agent = await runAgent(upstream, warm, skipped, 'policy.yaml').catch((error) => {
     skipped['agent run'] = error.message;
+    return null;
+  });
+  const agentExact = await runAgent(upstream, warm, skipped, 'policy-exact.yaml').catch((error) => {
+    skipped['agent run (exact)'] = error.message;
     return null;
   });
   for (const t of targets) if (t.handle) await stopProcess(t.handle);
@@ -206,7 +211,7 @@ async function main() {
   const names = warm.map((t) => t.name);
   const summary = summarize(names, rounds, memory);
   const labels = Object.fromEntries(warm.map((t) => [t.name, t.label]));
-  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, startup, sessionFileMb, rounds };
+  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, agentExact, startup, sessionFileMb, rounds };
   const report = `${renderTables(result)}\n\n${checks(result).join('\n')}\n`;
   process.stdout.write(`\n${report}`);
   const dir = join(ROOT, 'bench', 'results');

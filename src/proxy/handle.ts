@@ -91,11 +91,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
       signal: abort,
     });
   } catch (error) {
-    if (abort.aborted) return recordGuardrunAnswer(o.recorder, exchange, { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' });
-    const err: ProxyError = { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
-    sendError(res, route.provider, err);
+    const err: ProxyError = abort.aborted
+      ? { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' }
+      : { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
+    if (!abort.aborted) sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);
-    o.guard.finish(exchange, { status: 502, usage: undefined, costUsd: undefined, denied: false });
+    o.guard.finish(exchange, { status: err.status, usage: undefined, costUsd: undefined, denied: false });
     return;
   }
   await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream' });

@@ -4,7 +4,7 @@ import { requestFacts } from '../test-facts.js';
 import type { CostEstimate } from '../types.js';
 import { createCostChecks } from './cost.js';
 
-const cost: Policy['cost'] = { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask' };
+const cost: Policy['cost'] = { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask', count_tokens: 'when-needed' };
 const priced = (usd: number): CostEstimate => ({ usd, priceKnown: true, inputTokens: 1000, outputTokens: 4096 });
 const unpriced: CostEstimate = { priceKnown: false, inputTokens: 1000, outputTokens: 4096 };
 
