@@ -105,9 +105,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
 function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
   const contentType = String(req.headers['content-type'] ?? '');
   let json: unknown;
+  let text: string | undefined;
   if (body.length > 0 && contentType.includes('json')) {
     try {
-      json = JSON.parse(body.toString('utf8'));
+      text = body.toString('utf8');
+      json = JSON.parse(text);
     } catch {
       json = undefined; // forwarded as is; the upstream answers the agent's own mistake
     }
@@ -128,6 +130,7 @@ function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof rou
     contentType,
     body,
     json,
+    text,
     startedMs: performance.now(),
     guardMs: 0,
   };

@@ -31,6 +31,7 @@ export function testExchange(api: Api, stream = true): Exchange {
     contentType: 'application/json',
     body: Buffer.alloc(0),
     json: undefined,
+    text: undefined,
     startedMs: 0,
     guardMs: 0,
   };

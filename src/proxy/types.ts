@@ -20,6 +20,8 @@ export interface Exchange {
   body: Buffer;
   /** The parsed JSON body, when it was JSON. */
   json: unknown;
+  /** The body decoded as UTF-8, when it was decoded to parse it (so it is not decoded twice). */
+  text: string | undefined;
   startedMs: number;
   /** guardrun's own time on this exchange so far (classify, policy, tokenizer, recording), excluding waits for a human. */
   guardMs: number;

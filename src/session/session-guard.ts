@@ -12,6 +12,7 @@ import type { Recorder } from '../recording/recorder.js';
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
+import { createCleanCheck } from '../secrets/clean-strings.js';
 import { checkRequest, isTextBody, scanBody, type BodyScan } from './request-check.js';
 import { settle } from './settle.js';
 
@@ -47,13 +48,18 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
   const counter = createTokenCounter();
+  const cleanCheck = createCleanCheck(scanner);
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
   const scans = new WeakMap<Exchange, BodyScan | null>();
   const scanRequest = (ex: Exchange): BodyScan | undefined => {
     let scan = scans.get(ex);
     if (scan === undefined) {
-      scan = isTextBody(ex) ? scanBody(ex.body.toString('utf8'), scanner) : null;
+      const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
+      // Known clean string by string (the conversation so far was scanned on earlier turns): no full scan.
+      if (text === undefined) scan = null;
+      else if (ex.json !== undefined && cleanCheck.isClean(ex.json)) scan = { text, findings: [], masked: text };
+      else scan = scanBody(text, scanner);
       scans.set(ex, scan);
     }
     return scan ?? undefined;

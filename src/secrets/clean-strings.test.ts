@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createCleanCheck } from './clean-strings.js';
+import { createScanner } from './scan.js';
+
+const SECRET = 'sk-proj-test-fake-0123456789abcdefghijklmnopqrstuv';
+const long = (seed: string): string => `${seed} `.repeat(200);
+
+describe('createCleanCheck', () => {
+  it('finds a secret in any string, nested anywhere', () => {
+    const check = createCleanCheck(createScanner());
+    expect(check.isClean({ messages: [{ role: 'user', content: long('hello') }] })).toBe(true);
+    expect(check.isClean({ messages: [{ role: 'user', content: [{ type: 'text', text: `key ${SECRET}` }] }] })).toBe(false);
+    expect(check.isClean({ tools: [{ a: { b: { c: [long('x'), `${long('y')} ${SECRET}`] } } }] })).toBe(false);
+  });
+
+  it('treats a secret-named key as not known clean (the raw scan decides on "password": value pairs)', () => {
+    const check = createCleanCheck(createScanner());
+    expect(check.isClean({ config: { db_password: 'hunter22hunter' } })).toBe(false);
+    expect(check.isClean({ config: { host: 'db.internal' } })).toBe(true);
+  });
+
+  it('scans a long string once, then remembers it is clean', () => {
+    const scanner = createScanner();
+    const find = vi.spyOn(scanner, 'find');
+    const check = createCleanCheck(scanner);
+    const history = Array.from({ length: 20 }, (_, i) => ({ role: 'user', content: long(`turn ${i}`) }));
+    expect(check.isClean({ messages: history })).toBe(true);
+    const longScans = (): number => find.mock.calls.filter(([text]) => text.length >= 256).length;
+    expect(longScans()).toBe(20);
+    expect(check.isClean({ messages: [...history, { role: 'user', content: long('new turn') }] })).toBe(true);
+    expect(longScans()).toBe(21); // only the new message was scanned again
+    // A string found dirty is never cached as clean.
+    const dirty = `${long('z')} ${SECRET}`;
+    expect(check.isClean({ messages: [dirty] })).toBe(false);
+    expect(check.isClean({ messages: [dirty] })).toBe(false);
+  });
+});
