@@ -6,17 +6,11 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'undici';
 import { conversation } from './payloads.js';
 import { median, percentile } from './stats.js';
+import { requestOptions } from './measure.js';
 
 async function timeOne(client, target, body) {
   const start = process.hrtime.bigint();
-  const res = await client.request({
-    method: 'POST',
-    path: target.path,
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
+  const res = await client.request(requestOptions(target, body));
   await res.body.arrayBuffer();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   return res.statusCode === 200 ? ms : null;

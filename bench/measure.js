@@ -11,7 +11,8 @@ import { percentile, median } from './stats.js';
 const nowNs = () => process.hrtime.bigint();
 const msSince = (startNs, endNs = nowNs()) => Number(endNs - startNs) / 1e6;
 
-function requestOptions(target, body) {
+/** One POST of `body` to the target's chat path, as every measurement sends it. */
+export function requestOptions(target, body) {
   return {
     method: 'POST',
     path: target.path,

@@ -105,7 +105,7 @@ export function checks(result) {
   // floor's own worst is often +2 ms or more); the worst is printed alongside.
   line(has(r.eventDelayP99MinusFloorMs) ? r.eventDelayP99MinusFloorMs <= 1 : null,
     `event delay added, p99 per round: guardrun ${plus(g.stream.addedEventDelayP99)} vs floor ${plus(f?.stream.addedEventDelayP99)}, difference ${plus(r.eventDelayP99MinusFloorMs)} ` +
-    `(target <= +1 ms; worst event ${plus(g.stream.addedEventDelayMax)} vs ${plus(f?.stream.addedEventDelayMax)}; no policy hold-back in these streams)`);
+    `(target <= +1 ms; worst event ${plus(g.stream.addedEventDelayMax)} vs ${plus(f?.stream.addedEventDelayMax)}; no tool calls in these streams, but the secret lookahead holds back a delta's last characters when they could start a secret)`);
   const agent = result.agent?.at200k;
   if (agent) {
     const own = result.agent.guardMsField ? agent.guardMsP50 : agent.overheadVsFloorP50;
