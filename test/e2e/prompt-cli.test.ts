@@ -91,6 +91,17 @@ describe.skipIf(!hasTmux)('guardrun asks on the terminal', () => {
     expect(decisions(sessionFile)[0]).toMatchObject({ verdict: 'deny', decidedBy: 'human', reason: 'use the staging project instead' });
   });
 
+  it('Ctrl-C on the terminal reaches the child once, not twice', async () => {
+    const sessionFile = join(dir, 'int.jsonl');
+    tmux.start('int', ['env', '-u', 'CI', `OPENAI_REAL=${FAKE_OPENAI_KEY}`, 'NO_COLOR=1', process.execPath, BIN, '--key-env', 'OPENAI_REAL',
+      '--upstream', upstream.url, '--session-file', sessionFile, '--', process.execPath, join(AGENTS, 'count-sigint.mjs')]);
+    await tmux.waitForScreen('int', /^ready$/m);
+    tmux.keys('int', 'C-c');
+    const screen = await tmux.waitForScreen('int', /session saved to/, true);
+    expect(screen).toMatch(/sigints 1$/m); // the terminal echoes ^C on the same line
+    expect(readLines(sessionFile).at(-1)).toMatchObject({ type: 'session.end', exitCode: 0 });
+  });
+
   it('denies when nobody answers within approval.timeout_s', async () => {
     const out = join(dir, 'c-agent.jsonl');
     const sessionFile = start('c', agent('bluebird waits', out), 1);
