@@ -170,6 +170,15 @@ describe('the proxy answers guardrun\'s own conditions in the provider error sha
     expect(probe.headers['x-ratelimit-limit-requests']).toBeDefined();
   });
 
+  it('aborts the upstream request when the agent disconnects', async () => {
+    const file = sessionPath();
+    const r = await run(['node', join(AGENTS, 'proxy-probe.mjs'), '--abort'], file);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(agentResult(r.stdout).outcome).toBe('AbortError');
+    const response = readLines(file).find((l) => l.type === 'response')!;
+    expect(response).toMatchObject({ status: 499, source: 'guardrun', error: { code: 'guardrun_client_closed' } });
+  });
+
   it('answers 502 naming the upstream when it is unreachable', async () => {
     const r = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', 'http://127.0.0.1:9', '--session-file', sessionPath(), '--', 'node', join(AGENTS, 'openai-chat.mjs'), '--no-retry'], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
     expect(r.exitCode).toBe(1);
