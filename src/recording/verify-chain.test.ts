@@ -102,7 +102,7 @@ describe('verifyChain finds each kind of break', () => {
           expect(verifyChain(toLines(texts)).ok).toBe(false);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 300) },
     );
   });
 });

@@ -168,7 +168,7 @@ describe('stream masking property', () => {
         const secretChars = plants.reduce((n, [plant]) => n + plant.length, 0);
         expect(out.length).toBeGreaterThanOrEqual(text.length - secretChars);
       }),
-      { numRuns: 1000 },
+      { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 1000) },
     );
   });
 
@@ -184,7 +184,7 @@ describe('stream masking property', () => {
         }
         expect(out + m.flush()).toBe(scanner.mask(text).text);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 300) },
     );
   });
 
@@ -204,7 +204,7 @@ describe('stream masking property', () => {
       fc.property(soup, fc.array(fc.nat(), { maxLength: 60 }), (text, points) => {
         expect(streamAll(createStreamMasker(scanner), splitAt(text, points))).toBe(scanner.mask(text).text);
       }),
-      { numRuns: 2000 },
+      { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 2000) },
     );
   });
 

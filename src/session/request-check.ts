@@ -6,17 +6,19 @@ import type { TokenCounter } from '../cost/tokens.js';
 import type { Evaluator } from '../policy/evaluate.js';
 import { extractRequestTexts } from '../policy/extract.js';
 import type { RequestFacts } from '../policy/types.js';
-import { maskDeep } from '../proxy/record-exchange.js';
 import type { Exchange, RequestVerdict } from '../proxy/types.js';
 import type { Decider } from '../recording/format.js';
 import type { Recorder } from '../recording/recorder.js';
-import { applyFindings, type Finding, type Scanner } from '../secrets/scan.js';
+import type { Scanner } from '../secrets/scan.js';
+import { redactWith, type BodyScan } from './body-scan.js';
 import { lastUserText } from './excerpt.js';
 import { settle } from './settle.js';
 
 export interface RequestCheckContext {
   evaluator: Evaluator;
   scanner: Scanner;
+  /** Only guardrun's own keys (real and dummy): always redacted from what leaves. */
+  keyScanner: Scanner;
   counter: TokenCounter;
   approver: Approver;
   recorder: Recorder;
@@ -31,24 +33,7 @@ export interface RequestCheckResult {
   humanMs?: number;
 }
 
-/** A body's text, its secrets and its masked form. */
-export interface BodyScan {
-  text: string;
-  findings: Finding[];
-  masked: string;
-}
-
-export function isTextBody(ex: Exchange): boolean {
-  return ex.body.length > 0 && (ex.json !== undefined || ex.contentType.startsWith('text/'));
-}
-
-export function scanBody(text: string, scanner: Scanner): BodyScan {
-  const findings = scanner.find(text);
-  return { text, findings, masked: findings.length === 0 ? text : applyFindings(text, findings) };
-}
-
 export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx: RequestCheckContext): Promise<RequestCheckResult> {
-  const text = scan?.text;
   const findings = scan?.findings ?? [];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
@@ -83,11 +68,12 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy, humanMs: settled.humanMs };
   }
   // Guardrun's own keys never leave, whatever the policy; other secrets are redacted when the policy says so.
-  const redact = findings.filter((f) => ctx.scanner.detectors.find((d) => d.id === f.detector)?.exact || policy.secrets.outbound === 'redact');
   const humanMs = settled.humanMs;
-  if (redact.length === 0 || text === undefined) return { verdict: { allow: true }, facts, humanMs };
-  const redacted = redact.length === findings.length ? scan!.masked : applyFindings(text, redact);
-  return { verdict: { allow: true, body: Buffer.from(validJson(redacted, text, ex.json !== undefined, ctx), 'utf8') }, facts, humanMs };
+  if (!scan || findings.length === 0) return { verdict: { allow: true }, facts, humanMs };
+  if (policy.secrets.outbound === 'redact') return { verdict: { allow: true, body: Buffer.from(scan.masked, 'utf8') }, facts, humanMs };
+  const exact = new Set(ctx.keyScanner.detectors.map((d) => d.id));
+  if (!findings.some((f) => exact.has(f.detector))) return { verdict: { allow: true }, facts, humanMs };
+  return { verdict: { allow: true, body: Buffer.from(redactWith(scan, ctx.keyScanner), 'utf8') }, facts, humanMs };
 }
 
 /**
@@ -104,15 +90,4 @@ function estimateFor(ex: Exchange, ctx: RequestCheckContext): RequestEstimate & 
     (cost.session_budget_usd === null || ctx.spendUsd + usd <= cost.session_budget_usd);
   if ((withinLimits && cost.count_tokens === 'when-needed') || !bound.priceKnown) return { ...bound, bound: true };
   return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens), bound: false };
-}
-
-/** The redacted body, kept valid JSON (masking string by string if a match crossed JSON syntax). */
-function validJson(masked: string, text: string, isJson: boolean, ctx: RequestCheckContext): string {
-  if (!isJson) return masked;
-  try {
-    JSON.parse(masked);
-    return masked;
-  } catch {
-    return JSON.stringify(maskDeep(JSON.parse(text), ctx.maskText));
-  }
 }

@@ -13,7 +13,8 @@ import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
 import { createCleanCheck } from '../secrets/clean-strings.js';
-import { checkRequest, isTextBody, scanBody, type BodyScan } from './request-check.js';
+import { checkRequest } from './request-check.js';
+import { isTextBody, scanBody, type BodyScan } from './body-scan.js';
 import { settle } from './settle.js';
 
 export interface SessionStats {
@@ -56,10 +57,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     let scan = scans.get(ex);
     if (scan === undefined) {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
-      // Known clean string by string (the conversation so far was scanned on earlier turns): no full scan.
-      if (text === undefined) scan = null;
-      else if (ex.json !== undefined && cleanCheck.isClean(ex.json)) scan = { text, findings: [], masked: text };
-      else scan = scanBody(text, scanner);
+      // Strings found clean on earlier turns (the conversation so far) are not scanned again.
+      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck);
       scans.set(ex, scan);
     }
     return scan ?? undefined;
@@ -75,7 +74,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   return {
     async checkRequest(ex): Promise<RequestVerdict> {
       try {
-        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
+        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.verdict.error.message, out.decidedBy ?? 'policy');

@@ -117,6 +117,15 @@ describe('secrets', () => {
     expect(String(r.stderr) + String(r.stdout)).not.toContain(PLANTED);
   });
 
+  it('finds a secret that JSON escaping would hide from a scan of the raw body', async () => {
+    const policy = policyFile('version: 1\nsecrets:\n  outbound: deny\n');
+    // In the request body this is password=\"…\": only the decoded string shows the assignment.
+    const { out, sessionFile } = await run(policy, [join(AGENTS, 'openai-chat.mjs'), 'use password="fake-test-hunter22" please']);
+    expect(out.status).toBe(403);
+    expect(out.code).toBe('secrets');
+    expect(readFileSync(sessionFile, 'utf8')).not.toContain('fake-test-hunter22');
+  });
+
   it('redacts a secret before it leaves (outbound: redact)', async () => {
     const policy = policyFile('version: 1\nsecrets:\n  outbound: redact\n  patterns:\n    - { id: acme-token, regex: "ACME-[0-9]{8}" }\n');
     upstream.requests.length = 0;
