@@ -12,12 +12,15 @@ export function parseKillTimeout(value: string): number {
   return seconds;
 }
 
-/** Wires process signals and crashes to the session. SIGINT from a terminal already reached the child (same process group). */
+/** Wires process signals and crashes to the session. */
 export function attachProcess(session: RunningSession, ctx: CommandContext): () => void {
-  const forward = (sig: NodeJS.Signals) => () => session.child.signal(sig);
+  const forward = (sig: NodeJS.Signals) => () => session.signal(sig);
   const onTerm = forward('SIGTERM');
   const onHup = forward('SIGHUP');
-  const onInt = ctx.io.stdin.isTTY ? () => undefined : forward('SIGINT');
+  // On a terminal, Ctrl-C reaches the whole foreground process group, the child included: forwarding it
+  // again would deliver it twice. Without one (a pipe, a service manager), SIGINT is forwarded.
+  const onTerminal = Boolean(ctx.io.stdin.isTTY || ctx.io.stdout.isTTY || ctx.io.stderr.isTTY);
+  const onInt = onTerminal ? () => undefined : forward('SIGINT');
   const onCrash = (error: unknown): void => {
     session.finalizeSync('crash', 70);
     ctx.io.stderr.write(formatError(error, colorsFor(ctx.io.stderr, ctx.io.env)));

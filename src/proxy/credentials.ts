@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Headers that can carry a credential; none of them is forwarded or recorded as sent. */
-export const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'proxy-authorization'] as const;
+export const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'proxy-authorization', 'x-goog-api-key'] as const;
 
 /** The key the agent presented: `Authorization: Bearer`, `x-api-key` or `api-key`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {

@@ -7,11 +7,12 @@ import { presentedHeaderName, presentedKey, setRealKey } from './credentials.js'
 import { errorBody, errorHeaders, type ProxyError } from './error-response.js';
 import { recordRequest, recordGuardrunAnswer } from './record-exchange.js';
 import { relayResponse } from './relay.js';
-import { routeOf } from './route.js';
+import { hasPathTrick, routeOf } from './route.js';
 import type { Exchange, Guard } from './types.js';
 import type { Upstream } from './upstream.js';
 import { forwardHeaders } from './headers.js';
 import { Cancel } from './cancel.js';
+import { hasDuplicateKeys } from './duplicate-keys.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -28,24 +29,34 @@ const NO_KEY_FIX: Record<Provider, string> = {
   anthropic: 'run `guardrun key set anthropic`, or pass --key-env anthropic=ANTHROPIC_API_KEY',
 };
 
-export function createHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export interface Handler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Exchanges still being handled; the session waits for them (briefly) so each is recorded. */
+  readonly inflight: Set<Promise<void>>;
+}
+
+export function createHandler(options: HandlerOptions): Handler {
   let nextId = 0;
   const isDummyKey = secretMatcher(options.dummyKey);
-  return (req, res) => {
-    handle(req, res, options, isDummyKey, () => ++nextId).catch((error: unknown) => {
+  const inflight = new Set<Promise<void>>();
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const work = handle(req, res, options, isDummyKey, () => ++nextId).catch((error: unknown) => {
       // Last resort: never leave the agent hanging, never echo anything that might hold a key.
-      if (!res.headersSent) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });
+      if (!res.headersSent && !res.destroyed) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });
       else res.destroy();
     });
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
   };
+  return Object.assign(handler, { inflight });
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptions, isDummyKey: (key: string) => boolean, nextId: () => number): Promise<void> {
   const url = req.url ?? '/';
-  const route = routeOf(url);
+  const route = hasPathTrick(url) ? undefined : routeOf(url);
   if (!route) {
     req.resume();
-    return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic); ${req.method} ${url.split('?')[0]} is neither` });
+    return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic), without dot segments, encoded slashes or empty segments; ${req.method} ${url.split('?')[0]} is not one of them` });
   }
   const presented = presentedKey(req.headers);
   if (presented === undefined || !isDummyKey(presented)) {
@@ -59,15 +70,37 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     return sendError(res, route.provider, { status: 401, code: 'guardrun_no_key', message: `guardrun holds no ${route.provider} key for this session; ${NO_KEY_FIX[route.provider]}` });
   }
 
+  // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
+  const abort = new Cancel();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
+  });
   const body = await readBody(req, o.maxBodyBytes);
   if (body === undefined) {
     return sendError(res, route.provider, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` });
   }
   const exchange = classify(req, route, body, nextId());
+  const duplicateKeys = exchange.text !== undefined && exchange.json !== undefined && hasDuplicateKeys(exchange.text, exchange.json);
+  // Its parsed form hides the repeated values: record (and mask) such a body as plain text.
+  if (duplicateKeys) exchange.json = undefined;
   recordRequest(o.recorder, o.guard, exchange, req.headers);
+  if (duplicateKeys) {
+    const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
+    sendError(res, route.provider, refused);
+    recordGuardrunAnswer(o.recorder, exchange, refused);
+    o.guard.finish(exchange, { status: 400, usage: undefined, costUsd: undefined, denied: true });
+    return;
+  }
 
   const verdict = await o.guard.checkRequest(exchange);
   exchange.guardMs += performance.now() - exchange.startedMs - o.guard.humanMs(exchange);
+  if (abort.aborted) {
+    // Gone while we decided: nothing to forward, nobody to answer.
+    const gone: ProxyError = { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection before the request was sent' };
+    recordGuardrunAnswer(o.recorder, exchange, gone);
+    o.guard.finish(exchange, { status: 499, usage: undefined, costUsd: undefined, denied: !verdict.allow });
+    return;
+  }
   if (!verdict.allow) {
     sendError(res, route.provider, verdict.error);
     recordGuardrunAnswer(o.recorder, exchange, verdict.error);
@@ -77,10 +110,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
 
   const headers = forwardHeaders(req.headers);
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
-  const abort = new Cancel();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
-  });
   let upstreamRes;
   try {
     upstreamRes = await upstream.pool.request({
@@ -154,6 +183,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     });
     req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the agent closed the connection while sending'));
+    });
   });
 }
 

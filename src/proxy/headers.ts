@@ -39,3 +39,12 @@ export function recordableHeaders(headers: Record<string, string | string[] | un
   }
   return out;
 }
+
+/** The same headers with every value passed through the masker (an upstream may echo a key in a header). */
+export function maskHeaderValues<T extends string | string[]>(headers: Record<string, T>, mask: (text: string) => string): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = (Array.isArray(value) ? value.map(mask) : mask(value as string)) as T;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import type { RecordedBody } from '../recording/format.js';
 import { RawJson } from '../recording/raw-json.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { ProxyError } from './error-response.js';
-import { recordableHeaders } from './headers.js';
+import { maskHeaderValues, recordableHeaders } from './headers.js';
 import type { Exchange, Guard, ScannedText } from './types.js';
 
 const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
@@ -18,10 +18,10 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     method: ex.method,
     path: guard.maskText(ex.path),
     provider: ex.provider,
-    endpoint: ex.endpoint,
-    model: ex.model,
+    endpoint: guard.maskText(ex.endpoint),
+    model: ex.model === undefined ? undefined : guard.maskText(ex.model),
     stream: ex.stream,
-    headers: recordableHeaders(headers),
+    headers: maskHeaderValues(recordableHeaders(headers), guard.maskText),
     body: recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
   });
 }

@@ -11,6 +11,16 @@ export interface Route {
 
 const ANTHROPIC_PREFIX = '/anthropic';
 
+// Dot segments, encoded dots/slashes/backslashes, backslashes and empty segments could be normalised by
+// something between guardrun and the provider into a path the policy never saw.
+const PATH_TRICK = /(?:^|\/)\.{1,2}(?:\/|$|\?)|%2e|%2f|%5c|\\|\/\/|#/i;
+
+/** True when the path (before the query) holds a segment a proxy or CDN on the way might rewrite. */
+export function hasPathTrick(url: string): boolean {
+  const q = url.indexOf('?');
+  return PATH_TRICK.test(q === -1 ? url : url.slice(0, q));
+}
+
 export function routeOf(url: string): Route | undefined {
   if (url.startsWith('/v1/') || url === '/v1' || url.startsWith('/v1?')) {
     return { provider: 'openai', upstreamPath: url, apiPath: pathOnly(url) };

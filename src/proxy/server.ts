@@ -11,7 +11,8 @@ export interface ProxyServer {
 }
 
 export async function startProxy(options: HandlerOptions & { port?: number }): Promise<ProxyServer> {
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(options));
+  const handler = createHandler(options);
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -26,9 +27,19 @@ export async function startProxy(options: HandlerOptions & { port?: number }): P
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
+        // Connections are gone, so in-flight exchanges end quickly (as "client closed"); let them be recorded.
+        await settleWithin([...handler.inflight], 2_000);
         await Promise.all(Object.values(options.upstreams).map((u) => u?.pool.destroy().catch(() => undefined)));
       })();
       return closing;
     },
   };
+}
+
+async function settleWithin(work: Array<Promise<void>>, ms: number): Promise<void> {
+  if (work.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled(work), timeout]);
+  clearTimeout(timer);
 }

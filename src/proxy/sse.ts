@@ -10,7 +10,8 @@ export interface SseEvent {
   data: string;
 }
 
-const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+// A blank line ends an event; lines end in CRLF, LF or CR (mixed endings included, as the SSE spec allows).
+const BOUNDARY = /\r\n\r\n|\n\r\n|\r\n\n|\n\n|\r\r/g;
 
 export class SseSplitter {
   private decoder = new StringDecoder('utf8');
@@ -18,10 +19,13 @@ export class SseSplitter {
 
   /** Feeds bytes; returns the events they complete. */
   push(chunk: Buffer): SseEvent[] {
+    // Resume the boundary search just before the new text (a boundary may straddle the join), so a
+    // multi-megabyte event arriving in many chunks costs linear time, not quadratic.
+    const from = Math.max(0, this.pending.length - 3);
     this.pending += this.decoder.write(chunk);
     const events: SseEvent[] = [];
     let start = 0;
-    BOUNDARY.lastIndex = 0;
+    BOUNDARY.lastIndex = from;
     for (let m = BOUNDARY.exec(this.pending); m; m = BOUNDARY.exec(this.pending)) {
       const end = m.index + m[0].length;
       events.push(parseEvent(this.pending.slice(start, end)));

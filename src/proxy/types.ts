@@ -62,6 +62,10 @@ export interface Guard {
   openResponse(exchange: Exchange): ResponseFilter;
   /** True when response filters mask with the full scanner, so a filtered body needs no second pass to be recorded. */
   readonly masksResponses: boolean;
+  /** Masks what goes to the agent (every secret with mask_responses, else guardrun's own keys). */
+  maskOutgoing(text: string): string;
+  /** True when the text holds a real key or the dummy key (for bodies that cannot be masked, like binary). */
+  hasOwnKey(text: string): boolean;
   /** Masks secrets in text bound for the session file or a message. */
   maskText(text: string): string;
   /** The request body scanned once for secrets (undefined for binary bodies); shared by recording and checks. */

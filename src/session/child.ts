@@ -1,6 +1,7 @@
 // The guarded child: spawn, signals, and the exit code guardrun passes on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 export interface ChildExit {
   /** The exit code guardrun should use: the child's, 128+N for signal N, 127 not found, 126 not executable. */
@@ -16,6 +17,8 @@ export interface RunningChild {
   exited: Promise<ChildExit>;
   /** Sends a signal; for SIGTERM/SIGHUP a SIGKILL follows after the grace period if the child is still there. */
   signal(sig: NodeJS.Signals): void;
+  /** Crash path: SIGTERM, wait synchronously up to the grace period (at most 3 s), then SIGKILL. */
+  killSync(): void;
   /** Pauses (SIGSTOP) or resumes (SIGCONT) the child, e.g. while a prompt owns the terminal. */
   pause(): void;
   resume(): void;
@@ -57,12 +60,37 @@ export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: strin
     exited,
     signal(sig) {
       send(sig);
-      if ((sig === 'SIGTERM' || sig === 'SIGHUP' || sig === 'SIGINT') && !killTimer && !done) {
+      // SIGINT is the user's "stop what you are doing": an agent may take its time, so no SIGKILL follows it.
+      if ((sig === 'SIGTERM' || sig === 'SIGHUP') && !killTimer && !done) {
         killTimer = setTimeout(() => send('SIGKILL'), graceMs);
         killTimer.unref();
       }
     },
     pause: () => send('SIGSTOP'),
     resume: () => send('SIGCONT'),
+    killSync() {
+      // guardrun is going down now (crash): no event loop to wait on, so poll, then make sure.
+      if (done || child.pid === undefined) return;
+      send('SIGCONT');
+      send('SIGTERM');
+      const deadline = Date.now() + Math.min(graceMs, 3_000);
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      while (Date.now() < deadline && alive(child.pid)) Atomics.wait(nap, 0, 0, 50);
+      if (alive(child.pid)) send('SIGKILL');
+    },
   };
+}
+
+/** True while the process exists and is not a zombie (an exited child not yet reaped still answers kill 0). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc here: assume it is still there
+  }
 }

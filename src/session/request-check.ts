@@ -59,7 +59,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     decision = ctx.evaluator.request(facts);
   }
   const settled = await settle(
-    { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)) },
+    { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)), mask: ctx.maskText },
     ctx.approver,
     ctx.recorder,
   );

@@ -49,6 +49,8 @@ export interface RunningSession {
   origin: string;
   child: RunningChild;
   done: Promise<SessionResult>;
+  /** Forwards a signal to the child (SIGTERM/SIGHUP first close any open prompt, which would keep it stopped). */
+  signal(sig: NodeJS.Signals): void;
   /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
 }
@@ -119,11 +121,15 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   return {
     sessionId, sessionFile, origin: proxy.origin, child: running, done,
+    signal(sig) {
+      // A prompt may have the child stopped: close it (pending asks are denied, the child resumed) first.
+      if (sig !== 'SIGINT') approver.close();
+      running.signal(sig);
+    },
     finalizeSync(reason, exitCode) {
-      running.resume();
-      running.signal('SIGTERM');
       approver.close();
       finish(reason, exitCode);
+      running.killSync();
     },
   };
 }

@@ -68,7 +68,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   const excerptOf = (calls: ToolCall[]): string => maskText(calls.map((c) => `tool ${c.name}: ${c.arguments}`).join('\n'));
 
   const noteDenial = (ex: Exchange, rule: string, reason: string, decidedBy: string): void => {
-    o.stats.denials.push({ id: ex.id, endpoint: ex.endpoint, rule, reason, decidedBy });
+    o.stats.denials.push({ id: ex.id, endpoint: maskText(ex.endpoint), rule, reason: maskText(reason), decidedBy });
   };
 
   return {
@@ -94,7 +94,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         decideToolCalls: hasResponseRules && request
           ? async (toolCalls) => {
               const decision = evaluator.response({ request, toolCalls });
-              const settled = await settle({ id: ex.id, phase: 'response', endpoint: ex.endpoint, model: ex.model, decision, spendUsd: o.stats.costUsd, excerpt: excerptOf(toolCalls) }, o.approver, o.recorder);
+              const settled = await settle({ id: ex.id, phase: 'response', endpoint: ex.endpoint, model: ex.model, decision, spendUsd: o.stats.costUsd, excerpt: excerptOf(toolCalls), mask: maskText }, o.approver, o.recorder);
               if (settled.allow) return { allow: true };
               noteDenial(ex, settled.rule, settled.reason, settled.decidedBy);
               return { allow: false, error: { status: 403, code: settled.rule, message: maskText(`guardrun withheld a tool call (${settled.rule}): ${settled.reason}`) } };
@@ -103,6 +103,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       });
     },
     masksResponses: loaded.policy.secrets.mask_responses,
+    maskOutgoing: (text) => (loaded.policy.secrets.mask_responses ? scanner : keyScanner).mask(text).text,
+    hasOwnKey: (text) => keyScanner.find(text).length > 0,
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,

@@ -16,6 +16,8 @@ export interface SettleInput {
   spendUsd: number;
   /** Already masked. */
   excerpt: string;
+  /** Masks what is written down: reasons may quote the request (a model name, a path). */
+  mask: (text: string) => string;
 }
 
 export type Settled = ({ allow: true } | { allow: false; rule: string; reason: string; decidedBy: Decider }) & { humanMs?: number };
@@ -24,7 +26,7 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
   const { decision } = input;
   const event: DecisionEvent = {
     type: 'decision', id: input.id, phase: input.phase, verdict: 'allow', decidedBy: 'policy',
-    checks: decision.results.map((r) => ({ id: r.check, verdict: r.verdict, reason: r.reason })),
+    checks: decision.results.map((r) => ({ id: r.check, verdict: r.verdict, reason: r.reason === undefined ? undefined : input.mask(r.reason) })),
     rules: [...decision.denies, ...decision.asks].map((r) => r.rule ?? r.check),
     estimateUsd: input.estimateUsd, estimateIsBound: input.estimateIsBound || undefined, spendUsd: round(input.spendUsd),
   };
@@ -37,8 +39,8 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
   } else {
     const reasons = decision.asks.map((a) => ({ rule: a.rule ?? a.check, reason: a.reason ?? '' }));
     const answer = await approver.ask({
-      id: input.id, phase: input.phase, endpoint: input.endpoint, model: input.model,
-      estimateUsd: input.estimateUsd, spendUsd: input.spendUsd, reasons, excerpt: input.excerpt,
+      id: input.id, phase: input.phase, endpoint: input.mask(input.endpoint), model: input.model === undefined ? undefined : input.mask(input.model),
+      estimateUsd: input.estimateUsd, spendUsd: input.spendUsd, reasons: reasons.map((r) => ({ ...r, reason: input.mask(r.reason) })), excerpt: input.excerpt,
     });
     if (answer.kind === 'allow') {
       settled = { allow: true };
@@ -57,8 +59,9 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
   } else if (decision.verdict === 'ask') {
     event.reason = decision.reason;
   }
+  if (event.reason !== undefined) event.reason = input.mask(event.reason);
   recorder.write(event);
-  return { ...settled, humanMs: event.humanMs };
+  return settled.allow ? { ...settled, humanMs: event.humanMs } : { ...settled, reason: input.mask(settled.reason), humanMs: event.humanMs };
 }
 
 function round(usd: number): number {
