@@ -179,6 +179,18 @@ describe('the proxy answers guardrun\'s own conditions in the provider error sha
     expect(response).toMatchObject({ status: 499, source: 'guardrun', error: { code: 'guardrun_client_closed' } });
   });
 
+  it('records a stream the agent abandons midway, up to where it stopped', async () => {
+    const file = sessionPath();
+    const r = await run(['node', join(AGENTS, 'proxy-probe.mjs'), '--abort-stream'], file);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(agentResult(r.stdout)).toMatchObject({ status: 200, chunks: 2 });
+    const response = readLines(file).find((l) => l.type === 'response')!;
+    // The agent received 200 and some events before it left: both are on record, with the reason it ended.
+    expect(response).toMatchObject({ status: 200, error: { code: 'guardrun_client_closed' } });
+    expect(response.events.length).toBeGreaterThanOrEqual(2);
+    expect(response.ttfbMs).toBeGreaterThan(0);
+  });
+
   it('answers 502 naming the upstream when it is unreachable', async () => {
     const r = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', 'http://127.0.0.1:9', '--session-file', sessionPath(), '--', 'node', join(AGENTS, 'openai-chat.mjs'), '--no-retry'], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
     expect(r.exitCode).toBe(1);
