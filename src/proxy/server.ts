@@ -1,7 +1,7 @@
 // The loopback HTTP server the agent talks to. Ephemeral port, 127.0.0.1 only.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHandler, type HandlerOptions } from './handle.js';
+import { createHandler, type HandlerOptions } from './http/handle.js';
 
 export interface ProxyServer {
   port: number;

@@ -2,7 +2,7 @@
 import type { Provider } from '../providers.js';
 import type { TokenUsage } from '../recording/format.js';
 import type { ProxyError } from './error-response.js';
-import type { SseEvent } from './sse.js';
+import type { SseEvent } from './response/sse.js';
 
 export interface Exchange {
   id: number;

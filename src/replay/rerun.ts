@@ -26,6 +26,8 @@ export interface RerunOptions {
   /** Keep the recorded timing (time to first byte, stream event offsets). */
   realtime?: boolean;
   killGraceMs?: number;
+  /** As SessionOptions.signal: a stop asked for before the child starts. */
+  signal?: AbortSignal;
 }
 
 export interface RerunResult {
@@ -77,6 +79,7 @@ export async function startRerun(o: RerunOptions): Promise<RunningRerun> {
     sessionFile: o.sessionFile,
     guard,
     killGraceMs: o.killGraceMs,
+    signal: o.signal,
     header: { replayOf: { file: o.session.file, session: o.session.header.session } },
   });
   const done = session.done.then((result): RerunResult => ({

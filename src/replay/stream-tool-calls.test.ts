@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
 import { extractToolCalls } from '../policy/extract.js';
-import { SseSplitter } from '../proxy/sse.js';
+import { SseSplitter } from '../proxy/response/sse.js';
 import { readFixture } from './test-session.js';
 import { recordedToolCalls, streamToolCalls } from './stream-tool-calls.js';
 import type { ResponseEvent } from '../recording/format.js';

@@ -4,7 +4,7 @@ import { endpointKind } from '../cost/endpoint-kind.js';
 import { extractToolCalls } from '../policy/extract.js';
 import type { ToolCall } from '../policy/types.js';
 import type { Provider } from '../providers.js';
-import { parseEvent } from '../proxy/sse.js';
+import { parseEvent } from '../proxy/response/sse.js';
 import type { ResponseEvent } from '../recording/format.js';
 
 type Obj = Record<string, unknown>;

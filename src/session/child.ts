@@ -10,12 +10,14 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
   /** Set when the command could not be started. */
   spawnError?: { code: 'ENOENT' | 'EACCES' | string; message: string };
+  /** The child was never started: guardrun was asked to stop (this signal) while it set up the session. */
+  notStarted?: NodeJS.Signals;
 }
 
 export interface RunningChild {
   pid: number | undefined;
   exited: Promise<ChildExit>;
-  /** Sends a signal; for SIGTERM/SIGHUP a SIGKILL follows after the grace period if the child is still there. */
+  /** Sends a signal; for SIGTERM/SIGHUP/SIGQUIT a SIGKILL follows after the grace period if the child is still there. */
   signal(sig: NodeJS.Signals): void;
   /** Crash path: SIGTERM, wait synchronously up to the grace period (at most 3 s), then SIGKILL. */
   killSync(): void;
@@ -61,7 +63,7 @@ export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: strin
     signal(sig) {
       send(sig);
       // SIGINT is the user's "stop what you are doing": an agent may take its time, so no SIGKILL follows it.
-      if ((sig === 'SIGTERM' || sig === 'SIGHUP') && !killTimer && !done) {
+      if ((sig === 'SIGTERM' || sig === 'SIGHUP' || sig === 'SIGQUIT') && !killTimer && !done) {
         killTimer = setTimeout(() => send('SIGKILL'), graceMs);
         killTimer.unref();
       }
@@ -93,4 +95,17 @@ function alive(pid: number): boolean {
   } catch {
     return true; // no /proc here: assume it is still there
   }
+}
+
+/** A child that was never started because `sig` asked guardrun to stop first: it "exits" at once with 128+N. */
+export function notStarted(sig: NodeJS.Signals): RunningChild {
+  const exitCode = 128 + (constants.signals[sig] ?? 0);
+  return {
+    pid: undefined,
+    exited: Promise.resolve({ exitCode, code: null, signal: null, notStarted: sig }),
+    signal: () => undefined,
+    killSync: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+  };
 }

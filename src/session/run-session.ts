@@ -9,7 +9,7 @@ import { createRecorder, ensureGuardrunDir, type Recorder } from '../recording/r
 import { createDummyKey } from '../secrets/dummy-key.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
-import { spawnChild, type ChildExit, type RunningChild } from './child.js';
+import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { childEnv } from './child-env.js';
 import { createSessionGuard, noApprover, type GuardSetup, type SessionStats } from './session-guard.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
@@ -33,6 +33,9 @@ export interface SessionOptions {
   header?: Partial<SessionStart>;
   /** Answer from something other than the network, per provider (replay answers from a recording). */
   upstreamPools?: Partial<Record<Provider, UpstreamPool>>;
+  /** Aborted with a signal's name (e.g. `SIGTERM`) when the run should stop: checked just before the child starts, so a
+   * signal that arrives while the session is set up ends it with 128+N and no child, the session file closed. */
+  signal?: AbortSignal;
 }
 
 export interface SessionResult {
@@ -49,7 +52,7 @@ export interface RunningSession {
   origin: string;
   child: RunningChild;
   done: Promise<SessionResult>;
-  /** Forwards a signal to the child (SIGTERM/SIGHUP first close any open prompt, which would keep it stopped). */
+  /** Forwards a signal to the child (SIGTERM/SIGHUP/SIGQUIT first close any open prompt, which would keep it stopped). */
   signal(sig: NodeJS.Signals): void;
   /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
@@ -96,14 +99,15 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
     realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [],
   });
-  const running = spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  const stopped = o.signal?.aborted ? String(o.signal.reason) as NodeJS.Signals : undefined;
+  const running = stopped ? notStarted(stopped) : spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
   child = running;
   let finished = false;
 
   const finish = (reason: 'exit' | 'signal' | 'crash', exitCode: number, exit?: ChildExit): void => {
     if (finished) return;
     finished = true;
-    if (exit) recorder.write({ type: 'child.exit', time: new Date().toISOString(), code: exit.code, signal: exit.signal, error: exit.spawnError?.message });
+    if (exit && !exit.notStarted) recorder.write({ type: 'child.exit', time: new Date().toISOString(), code: exit.code, signal: exit.signal, error: exit.spawnError?.message });
     recorder.write({
       type: 'session.end', time: new Date().toISOString(), reason, exitCode, requests: stats.requests, denied: stats.denied,
       costUsd: round(stats.costUsd), durationMs: Date.now() - startedAt.getTime(),
@@ -115,7 +119,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     const exit = await running.exited;
     approver.close();
     await proxy.close();
-    finish(exit.signal ? 'signal' : 'exit', exit.exitCode, exit);
+    finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
     return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats };
   })();
 

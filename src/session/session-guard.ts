@@ -6,7 +6,7 @@ import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
 import { createEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { RequestFacts, ToolCall } from '../policy/types.js';
-import { createResponseFilter } from '../proxy/response-filter.js';
+import { createResponseFilter } from '../proxy/response/response-filter.js';
 import type { Exchange, ExchangeResult, Guard, RequestVerdict } from '../proxy/types.js';
 import type { Recorder } from '../recording/recorder.js';
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';

@@ -18,6 +18,21 @@ const file = (): string => join(dir, `p${++n}.jsonl`);
 const run = (args: string[], extra: { env?: Record<string, string | undefined>; flags?: string[]; sessionFile?: string } = {}) =>
   guardrun([...keyArgs(upstream.url, extra.sessionFile ?? file()), ...(extra.flags ?? []), '--', ...args], { env: { OPENAI_REAL: FAKE_OPENAI_KEY, ...extra.env } });
 
+/** Resolves once the process has printed `text` on stdout. */
+function untilOutput(child: ReturnType<typeof run>, text: string, ms = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"`)), ms);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
 async function waitFor(predicate: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
@@ -98,12 +113,37 @@ describe('signals', () => {
   it('kills a child that ignores SIGTERM after the grace period', async () => {
     const sessionFile = file();
     const child = run(['node', join(AGENTS, 'ignore-term.mjs')], { sessionFile, flags: ['--kill-timeout', '1'] });
-    await waitFor(() => String(child.stdout ?? '').length > 0 || existsSync(sessionFile));
-    await new Promise((r) => setTimeout(r, 500));
+    // The child prints `ready` once its SIGTERM handler is in place: only then is "ignores SIGTERM" true.
+    await untilOutput(child, 'ready');
     child.kill('SIGTERM');
     const r = await child;
+    expect(String(r.stderr)).toContain('ignored SIGTERM');
     expect(r.exitCode).toBe(137);
     expect(readLines(sessionFile).at(-1)).toMatchObject({ type: 'session.end', exitCode: 137 });
+  });
+
+  it('a SIGTERM at any moment of start-up ends the run cleanly: no 0-byte file, no orphaned child', async () => {
+    // Sent at a spread of moments from the spawn of guardrun: before its own handlers exist (then nothing of its
+    // own exists either), while it sets up, just after the child starts. Whatever the moment, the outcome is
+    // one of two whole states.
+    for (const delayMs of [0, 40, 80, 120, 160, 200, 260, 320, 400, 500]) {
+      const sessionFile = file();
+      const marker = join(dir, `started-${delayMs}`);
+      const child = run(['node', join(AGENTS, 'sleep.mjs'), '20000', marker], { sessionFile });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGTERM');
+      const r = await child;
+      if (existsSync(sessionFile)) {
+        expect(r.exitCode, `at ${delayMs} ms`).toBe(143);
+        const lines = readLines(sessionFile);
+        expect(lines[0].type).toBe('session.start');
+        expect(lines.at(-1), `at ${delayMs} ms`).toMatchObject({ type: 'session.end', reason: 'signal', exitCode: 143 });
+      } else {
+        // Killed before guardrun's code ran: the default action of SIGTERM, and nothing started.
+        expect(r.signal, `at ${delayMs} ms`).toBe('SIGTERM');
+        expect(existsSync(marker), `at ${delayMs} ms`).toBe(false);
+      }
+    }
   });
 
   it('writes a closing line when guardrun itself crashes', async () => {

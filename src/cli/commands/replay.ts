@@ -1,6 +1,6 @@
 // `guardrun replay FILE`: show a session, check its hash chain (--verify-only), re-check it against a
 // policy (--verify / --policy), or re-run an agent against it offline (`-- <command>`).
-import { attachProcess, parseKillTimeout } from '../attach-process.js';
+import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EXIT, GuardrunError } from '../../errors.js';
@@ -109,18 +109,19 @@ function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandCo
 
 async function rerun(session: RecordedSession, command: string[], flags: ReplayFlags, ctx: CommandContext): Promise<number> {
   const killTimeout = parseKillTimeout(flags.killTimeout);
-  const running = await startRerun({
-    session, command, cwd: ctx.io.cwd, env: ctx.io.env,
-    guard: await guardSetup(flags, ctx.io),
-    sessionFile: flags.sessionFile, realtime: flags.realtime, killGraceMs: killTimeout * 1000,
-  });
-  const detach = attachProcess(running.session, ctx);
+  const trap = trapSignals(ctx);
   try {
+    const running = await startRerun({
+      session, command, cwd: ctx.io.cwd, env: ctx.io.env,
+      guard: await guardSetup(flags, ctx.io),
+      sessionFile: flags.sessionFile, realtime: flags.realtime, killGraceMs: killTimeout * 1000, signal: trap.early,
+    });
+    trap.attach(running.session);
     const result = await running.done;
     ctx.io.stderr.write(renderRerun(result, session.file, colorsFor(ctx.io.stderr, ctx.io.env)));
     return result.exitCode;
   } finally {
-    detach();
+    trap.release();
   }
 }
 

@@ -7,7 +7,7 @@ import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession, type SessionResult } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
-import { attachProcess, parseKillTimeout } from '../attach-process.js';
+import { parseKillTimeout, trapSignals } from '../attach-process.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -50,34 +50,36 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
   }
   const killTimeout = parseKillTimeout(flags.killTimeout);
-  const guard = await guardSetup(flags, io);
-  const resolved = await resolveKeys({
-    keyEnv: flags.keyEnv.map(parseKeyEnv),
-    profile: flags.profile,
-    env: io.env,
-    openKeystore: () => openKeystore({ env: io.env }),
-  });
-  const session = await startSession({
-    command,
-    keys: resolved.keys,
-    cwd: io.cwd,
-    env: io.env,
-    removeFromChildEnv: resolved.childEnvRemove,
-    upstreams: { openai: flags.upstream, anthropic: flags.anthropicUpstream },
-    sessionFile: flags.sessionFile,
-    killGraceMs: killTimeout * 1000,
-    guard,
-  });
-  const detach = attachProcess(session, ctx);
-  // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
-  if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
+  const trap = trapSignals(ctx);
   try {
+    const guard = await guardSetup(flags, io);
+    const resolved = await resolveKeys({
+      keyEnv: flags.keyEnv.map(parseKeyEnv),
+      profile: flags.profile,
+      env: io.env,
+      openKeystore: () => openKeystore({ env: io.env }),
+    });
+    const session = await startSession({
+      command,
+      keys: resolved.keys,
+      cwd: io.cwd,
+      env: io.env,
+      removeFromChildEnv: resolved.childEnvRemove,
+      upstreams: { openai: flags.upstream, anthropic: flags.anthropicUpstream },
+      sessionFile: flags.sessionFile,
+      killGraceMs: killTimeout * 1000,
+      guard,
+      signal: trap.early,
+    });
+    trap.attach(session);
+    // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
+    if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
     io.stderr.write(summaryLine(result, command, ctx));
     if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
     return result.exitCode;
   } finally {
-    detach();
+    trap.release();
   }
 }
 

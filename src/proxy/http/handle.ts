@@ -1,18 +1,18 @@
 // One request from the agent: authenticate, classify, ask the guard, forward the original bytes, relay the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Provider } from '../providers.js';
-import type { Recorder } from '../recording/recorder.js';
-import { secretMatcher } from '../secrets/dummy-key.js';
-import { presentedHeaderName, presentedKey, setRealKey } from './credentials.js';
-import { errorBody, errorHeaders, type ProxyError } from './error-response.js';
-import { recordRequest, recordGuardrunAnswer } from './record-exchange.js';
+import type { Provider } from '../../providers.js';
+import type { Recorder } from '../../recording/recorder.js';
+import { secretMatcher } from '../../secrets/dummy-key.js';
+import { presentedHeaderName, presentedKey, setRealKey } from '../credentials.js';
+import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
+import { recordRequest, recordGuardrunAnswer } from '../record-exchange.js';
 import { relayResponse } from './relay.js';
-import { hasPathTrick, routeOf } from './route.js';
-import type { Exchange, Guard } from './types.js';
-import type { Upstream } from './upstream.js';
-import { forwardHeaders } from './headers.js';
-import { Cancel } from './cancel.js';
-import { hasDuplicateKeys } from './duplicate-keys.js';
+import { hasPathTrick, routeOf } from '../route.js';
+import type { Exchange, Guard } from '../types.js';
+import type { Upstream } from '../upstream.js';
+import { forwardHeaders } from '../headers.js';
+import { Cancel } from '../cancel.js';
+import { hasDuplicateKeys } from '../duplicate-keys.js';
 
 export interface HandlerOptions {
   dummyKey: string;

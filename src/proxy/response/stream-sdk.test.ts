@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
+import { startFakeUpstream, type FakeUpstream } from '../../../fixtures/fake-upstream.mjs';
 import { createResponseFilter } from './response-filter.js';
 import type { ToolCallDecision } from './stream-outbox.js';
 import { captureEvents, feed, testExchange, testScanner, type Api } from './stream-test-capture.js';

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions streams (and legacy Completions): one text channel per choice and field
 // (content, refusal, text, each tool call's arguments); a choice's tool calls are held from their
 // first delta until that choice's finish_reason chunk (or [DONE], or the end), then judged.
-import type { ToolCall } from '../policy/types.js';
+import type { ToolCall } from '../../policy/types.js';
 import { DeltaChannels } from './stream-channels.js';
 import { chatErrorEvent } from './stream-error-event.js';
 import type { StreamContext, StreamHandler } from './stream-handler.js';

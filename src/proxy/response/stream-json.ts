@@ -1,8 +1,8 @@
 // Masking of whole JSON texts (plain bodies, stream events that carry whole text) and rewriting an
 // SSE event's data. The common case, nothing found, returns the very same string so callers can send
 // the original bytes.
-import { maskJson } from '../secrets/mask.js';
-import { applyFindings, type Scanner } from '../secrets/scan.js';
+import { maskJson } from '../../secrets/mask.js';
+import { applyFindings, type Scanner } from '../../secrets/scan.js';
 import type { SseEvent } from './sse.js';
 
 export type Obj = Record<string, unknown>;

@@ -1,17 +1,17 @@
 // What the agent receives from the model, made safe: secrets masked (also when split across stream
 // events) and, when the policy has response rules, tool calls held until decided. Never throws: an
 // internal error refuses the answer (fail closed) with code guardrun_filter_error.
-import { extractToolCalls } from '../policy/extract.js';
-import type { ToolCall } from '../policy/types.js';
-import type { Scanner } from '../secrets/scan.js';
-import type { ProxyError } from './error-response.js';
+import { extractToolCalls } from '../../policy/extract.js';
+import type { ToolCall } from '../../policy/types.js';
+import type { Scanner } from '../../secrets/scan.js';
+import type { ProxyError } from '../error-response.js';
 import { createAnthropicStream } from './stream-anthropic.js';
 import { createChatStream } from './stream-chat.js';
 import { createOtherStream, type StreamContext, type StreamHandler } from './stream-handler.js';
 import { maskJsonText } from './stream-json.js';
 import type { DecideToolCalls } from './stream-outbox.js';
 import { createResponsesStream } from './stream-responses.js';
-import type { Exchange, ResponseFilter } from './types.js';
+import type { Exchange, ResponseFilter } from '../types.js';
 
 export interface ResponseFilterOptions {
   exchange: Exchange;

@@ -1,7 +1,7 @@
 // Plain (non-stream) bodies, routing of streams by endpoint, and streams of endpoints guardrun does not read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import type { ToolCall } from '../policy/types.js';
+import { startFakeUpstream, type FakeUpstream } from '../../../fixtures/fake-upstream.mjs';
+import type { ToolCall } from '../../policy/types.js';
 import { createResponseFilter, streamKind } from './response-filter.js';
 import { parseEvent } from './sse.js';
 import { feed, testExchange, testScanner, type Api } from './stream-test-capture.js';

@@ -1,10 +1,10 @@
 // Test helper: real event sequences from the fake upstream, a scanner with a fake dummy key, and a
 // driver that feeds a ResponseFilter the way relay.ts does. Not used by guardrun itself.
-import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
-import { createScanner, type Scanner } from '../secrets/scan.js';
+import { BUILTIN_DETECTORS, compileDetectors } from '../../secrets/detectors.js';
+import { createScanner, type Scanner } from '../../secrets/scan.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
 import { isObj, type Obj } from './stream-json.js';
-import type { Exchange, ResponseFilter } from './types.js';
+import type { Exchange, ResponseFilter } from '../types.js';
 
 export type Api = 'chat' | 'responses' | 'anthropic';
 

@@ -1,7 +1,7 @@
 // Anthropic cases beyond the fake upstream: text then a tool block, a tool block with no input deltas,
 // thinking with its signature, a secret held to the end of its block.
 import { describe, expect, it } from 'vitest';
-import type { ToolCall } from '../policy/types.js';
+import type { ToolCall } from '../../policy/types.js';
 import { createResponseFilter } from './response-filter.js';
 import { parseEvent } from './sse.js';
 import { deltaText, feed, testExchange, testScanner } from './stream-test-capture.js';

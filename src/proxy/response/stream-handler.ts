@@ -1,6 +1,6 @@
 // What each API's stream handler is given and offers; and the handler for streams of other endpoints.
-import type { Provider } from '../providers.js';
-import type { Scanner } from '../secrets/scan.js';
+import type { Provider } from '../../providers.js';
+import type { Scanner } from '../../secrets/scan.js';
 import { anthropicErrorEvent, chatErrorEvent } from './stream-error-event.js';
 import { maskWholeEvent } from './stream-json.js';
 import { StreamOutbox, type DecideToolCalls } from './stream-outbox.js';

@@ -1,7 +1,7 @@
 // Responses cases beyond the fake upstream: data-only events, reasoning summaries, server-side tool
 // items, audio, streams cut while a call is held.
 import { describe, expect, it } from 'vitest';
-import type { ToolCall } from '../policy/types.js';
+import type { ToolCall } from '../../policy/types.js';
 import { createResponseFilter } from './response-filter.js';
 import { parseEvent } from './sse.js';
 import { dataOf, feed, testExchange, testScanner } from './stream-test-capture.js';

@@ -2,7 +2,7 @@
 // reasoning summaries, function/custom/MCP call arguments, code) is a text channel keyed by event kind
 // and output/content index, ended by its `*.done` event or its item's `response.output_item.done`.
 // A tool-call item (`*_call`) is held from `response.output_item.added` to its `response.output_item.done`.
-import { extractToolCalls } from '../policy/extract.js';
+import { extractToolCalls } from '../../policy/extract.js';
 import { DeltaChannels } from './stream-channels.js';
 import { responsesErrorEvent } from './stream-error-event.js';
 import type { StreamContext, StreamHandler } from './stream-handler.js';

@@ -1,17 +1,17 @@
 // The upstream's answer on its way to the agent: streams event by event, other bodies whole, binary as is.
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { costUsd } from '../cost/cost.js';
-import { createStreamUsage, usageFromBody } from '../cost/usage.js';
-import type { StreamChunk, TokenUsage } from '../recording/format.js';
-import { RawJson } from '../recording/raw-json.js';
-import type { Recorder } from '../recording/recorder.js';
-import { errorBody, errorHeaders, type ProxyError } from './error-response.js';
-import { agentHeaders, maskHeaderValues, recordableHeaders } from './headers.js';
-import { elapsed, recordedBody } from './record-exchange.js';
-import { parseEvent, SseSplitter } from './sse.js';
-import type { Exchange, Guard } from './types.js';
-import type { Cancel } from './cancel.js';
+import { costUsd } from '../../cost/cost.js';
+import { createStreamUsage, usageFromBody } from '../../cost/usage.js';
+import type { StreamChunk, TokenUsage } from '../../recording/format.js';
+import { RawJson } from '../../recording/raw-json.js';
+import type { Recorder } from '../../recording/recorder.js';
+import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
+import { agentHeaders, maskHeaderValues, recordableHeaders } from '../headers.js';
+import { elapsed, recordedBody } from '../record-exchange.js';
+import { parseEvent, SseSplitter } from '../response/sse.js';
+import type { Exchange, Guard } from '../types.js';
+import type { Cancel } from '../cancel.js';
 
 interface RelayContext {
   recorder: Recorder;

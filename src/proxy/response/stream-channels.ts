@@ -1,7 +1,7 @@
 // The text channels of one streamed answer (a choice's content, a tool call's arguments, a content
 // block): one stream masker each, plus the last delta event of each, which a flush is cloned from.
-import type { Scanner } from '../secrets/scan.js';
-import { createChannelMaskers } from '../secrets/stream-masker.js';
+import type { Scanner } from '../../secrets/scan.js';
+import { createChannelMaskers } from '../../secrets/stream-masker.js';
 
 export interface Flushed<T> {
   key: string;

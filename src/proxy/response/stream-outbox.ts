@@ -1,7 +1,7 @@
 // Where a stream handler puts event texts: out to the agent now, or into the hold while tool calls
 // wait for a decision; and the refusal that replaces what was held with one error event.
-import type { ToolCall } from '../policy/types.js';
-import type { ProxyError } from './error-response.js';
+import type { ToolCall } from '../../policy/types.js';
+import type { ProxyError } from '../error-response.js';
 
 export type ToolCallDecision = { allow: true } | { allow: false; error: ProxyError };
 export type DecideToolCalls = (calls: ToolCall[]) => Promise<ToolCallDecision>;

@@ -1,7 +1,7 @@
 // Anthropic Messages streams: one text channel per content block (text, thinking, tool input JSON),
 // ended by its content_block_stop. A tool_use block (also server_tool_use, mcp_tool_use) is held
 // from its content_block_start to its content_block_stop, then judged.
-import type { ToolCall } from '../policy/types.js';
+import type { ToolCall } from '../../policy/types.js';
 import { DeltaChannels } from './stream-channels.js';
 import { anthropicErrorEvent } from './stream-error-event.js';
 import type { StreamContext, StreamHandler } from './stream-handler.js';

@@ -1,7 +1,7 @@
 // Chat Completions cases the fake upstream does not produce: text then a tool call, two choices,
 // flush deltas, a finish chunk that carries text, streams cut before [DONE], legacy completions.
 import { describe, expect, it } from 'vitest';
-import type { ToolCall } from '../policy/types.js';
+import type { ToolCall } from '../../policy/types.js';
 import { createResponseFilter } from './response-filter.js';
 import { parseEvent } from './sse.js';
 import type { ToolCallDecision } from './stream-outbox.js';

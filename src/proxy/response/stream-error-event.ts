@@ -2,7 +2,7 @@
 // error that carries the message (and, for OpenAI, the rule id as `code`):
 // - openai (core/streaming.js) throws APIError for any data with an `error` member, whatever the event name;
 // - @anthropic-ai/sdk throws APIError for `event: error`, with the body as `error` and `error.type` as `type`.
-import { errorBody, type ProxyError } from './error-response.js';
+import { errorBody, type ProxyError } from '../error-response.js';
 
 /** Chat Completions (and other OpenAI streams): a data-only event whose JSON is the usual error body. */
 export function chatErrorEvent(error: ProxyError): string {

@@ -1,8 +1,8 @@
 // The response filter on real event sequences of all three APIs, captured from the fake upstream:
 // secrets split across events, byte-exact pass-through, tool calls held then allowed or refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import type { ToolCall } from '../policy/types.js';
+import { startFakeUpstream, type FakeUpstream } from '../../../fixtures/fake-upstream.mjs';
+import type { ToolCall } from '../../policy/types.js';
 import { createResponseFilter } from './response-filter.js';
 import { parseEvent } from './sse.js';
 import type { ToolCallDecision } from './stream-outbox.js';
