@@ -28,8 +28,8 @@ describe('createCiApprover', () => {
     expect(answer.reason).toContain('cost.threshold');
     expect(answer.reason).toContain('rule:no-shell');
     expect(answer.reason).toContain('shell tools need a human');
-    expect(answer.reason).toContain('no terminal');
-    expect(answer.reason).toContain('CI is set');
+    expect(answer.reason).toContain('nobody is asked in CI mode');
+    expect(answer.reason).toContain('the CI variable is set');
     approver.close();
   });
 
@@ -38,5 +38,14 @@ describe('createCiApprover', () => {
     const answers = await Promise.all([1, 2, 3].map((id) => approver.ask({ ...request, id })));
     expect(answers.map((a) => a.kind)).toEqual(['deny', 'deny', 'deny']);
     expect(answers.every((a) => a.kind === 'deny' && a.reason.includes('--ci'))).toBe(true);
+  });
+
+  it('says a missing terminal when that is the reason, and --ci when that is', async () => {
+    const q = { id: 1, phase: 'request' as const, endpoint: 'POST /v1/responses', model: 'm', spendUsd: 0, reasons: [{ rule: 'r', reason: 'x' }], excerpt: '' };
+    const noTty = await createCiApprover('no terminal (/dev/tty: ENXIO)').ask(q);
+    expect(noTty.kind === 'deny' && noTty.reason).toContain('no terminal was available to ask (no terminal (/dev/tty: ENXIO))');
+    const flag = await createCiApprover('--ci').ask(q);
+    expect(flag.kind === 'deny' && flag.reason).toContain('(--ci was given)');
+    expect(flag.kind === 'deny' && flag.reason).not.toContain('no terminal');
   });
 });

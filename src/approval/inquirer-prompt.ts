@@ -1,7 +1,8 @@
 // The real prompt: the request block, then a select (and an input for a deny reason) from @inquirer/prompts.
 import type { ChalkInstance } from 'chalk';
 import { Writable } from 'node:stream';
-import { renderRequest, sanitizeForTerminal } from './render-request.js';
+import { renderRequest } from './render-request.js';
+import { sanitizeForTerminal } from '../secrets/terminal-text.js';
 import type { ApprovalRequest } from './types.js';
 
 export type PromptChoice = { kind: 'once' } | { kind: 'session' } | { kind: 'deny'; reason?: string };

@@ -1,6 +1,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { formatUsd, renderRequest, sanitizeForTerminal, truncateExcerpt } from './render-request.js';
+import { renderRequest, truncateExcerpt } from './render-request.js';
+import { formatUsd } from '../cost/format-usd.js';
+import { sanitizeForTerminal } from '../secrets/terminal-text.js';
 import type { ApprovalRequest } from './types.js';
 
 const plain = new Chalk({ level: 0 });
@@ -67,7 +69,9 @@ describe('truncateExcerpt', () => {
 describe('formatUsd and sanitizeForTerminal', () => {
   it('formats small and large amounts', () => {
     expect(formatUsd(0)).toBe('$0.00');
-    expect(formatUsd(0.00001)).toBe('<$0.0001');
+    expect(formatUsd(0.00001)).toBe('$0.000010');
+    expect(formatUsd(0.000015)).toBe('$0.000015');
+    expect(formatUsd(0.0000001)).toBe('<$0.000001');
     expect(formatUsd(0.0123)).toBe('$0.0123');
     expect(formatUsd(12.345)).toBe('$12.35');
   });

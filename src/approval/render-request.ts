@@ -1,31 +1,11 @@
 // The text shown above the approval choices: what is asking, what it costs, and what the agent sent.
 import type { ChalkInstance } from 'chalk';
 import type { ApprovalRequest } from './types.js';
+import { formatUsd } from '../cost/format-usd.js';
+import { sanitizeForTerminal } from '../secrets/terminal-text.js';
 
 const EXCERPT_LINES = 4;
 const EXCERPT_CHARS = 600;
-
-export function formatUsd(amount: number): string {
-  if (amount > 0 && amount < 0.0001) return '<$0.0001';
-  return `$${amount > 0 && amount < 1 ? amount.toFixed(4) : amount.toFixed(2)}`;
-}
-
-/**
- * Makes agent- or model-controlled text safe to print on a terminal: control characters (escape
- * sequences could move the cursor, recolour or retitle the terminal) and bidi overrides become
- * visible `\xNN` / `\u{NNNN}` escapes. `keepNewlines` keeps `\n` for the excerpt.
- */
-export function sanitizeForTerminal(text: string, keepNewlines = false): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(/\t/g, '  ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
-      if (ch === '\n' && keepNewlines) return ch;
-      if (ch === '\n') return ' ';
-      const code = ch.codePointAt(0)!;
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-    });
-}
 
 function cut(line: string, width: number): string {
   const chars = [...line];

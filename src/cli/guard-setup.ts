@@ -6,7 +6,7 @@ import type { GuardSetup } from '../session/session-guard.js';
 import type { CliIO } from './io.js';
 
 export async function guardSetup(flags: { policy?: string; ci?: boolean }, io: CliIO): Promise<GuardSetup> {
-  const policy = await loadPolicy({ file: flags.policy, cwd: io.cwd });
+  const policy = await loadPolicy({ file: flags.policy, cwd: io.cwd, env: io.env });
   return {
     policy,
     approver: (child) =>

@@ -10,26 +10,43 @@ import { registerKey } from './commands/key.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
+import { HELP_AFTER } from './help-text.js';
+import { usageError } from './usage-error.js';
 
 /** Builds the program. `childArgv` is everything after the first `--`, kept away from option parsing. */
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('guardrun')
-    .description('Run an AI agent with a dummy key behind a guarded loopback proxy.')
-    .version(VERSION, '-V, --version')
+    .description('Run an AI agent with a dummy key behind a guarded loopback proxy: its model calls are checked, masked and recorded.')
+    .usage('[options] -- <command> [args...]\n       guardrun <subcommand> [options]')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
     .enablePositionalOptions()
     .passThroughOptions()
-    .showHelpAfterError('(run guardrun --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-    });
+      // Commander's own errors are reported by runCli in guardrun's format instead.
+      outputError: () => undefined,
+    })
+    .addHelpText('after', HELP_AFTER);
   registerRun(program, ctx);
   registerKey(program, ctx);
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
   registerReplay(program, ctx);
+  // Every subcommand reports its usage errors the same way.
+  for (const sub of program.commands) inheritErrorHandling(sub, ctx);
   return program;
+}
+
+function inheritErrorHandling(cmd: Command, ctx: CommandContext): void {
+  cmd.exitOverride().configureOutput({
+    writeOut: (s) => ctx.io.stdout.write(s),
+    writeErr: (s) => ctx.io.stderr.write(s),
+    outputError: () => undefined,
+  });
+  for (const sub of cmd.commands) inheritErrorHandling(sub, ctx);
 }
 
 /** Splits argv at the first `--`: guardrun's own words before it, the child's command after. */
@@ -48,17 +65,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     await program.parseAsync(own, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version are "errors" to commander; they exit 0.
-      if (error.exitCode === 0) return 0;
-      return 64;
-    }
-    io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));
-    return error instanceof GuardrunError ? error.exitCode : 70;
+    // Help and version are "errors" to commander; they exit 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    const reported = error instanceof CommanderError ? usageError(error) : error;
+    io.stderr.write(formatError(reported, colorsFor(io.stderr, io.env)));
+    return reported instanceof GuardrunError ? reported.exitCode : 70;
   }
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `guardrun --help | head`: a reader that leaves early is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const code = await runCli(argv, processIO());
   process.exitCode = code;
   // Give stdout/stderr a chance to drain, then leave even if a handle lingers.

@@ -1,6 +1,7 @@
 // How guardrun speaks on the terminal: colours only on a TTY, honouring NO_COLOR and FORCE_COLOR.
 import { Chalk, type ChalkInstance } from 'chalk';
 import { toGuardrunError } from '../errors.js';
+import { terminalSafe } from '../secrets/terminal-text.js';
 
 export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): ChalkInstance {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return new Chalk({ level: 0 });
@@ -8,10 +9,13 @@ export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
   return new Chalk({ level: stream.isTTY ? 1 : 0 });
 }
 
-/** `guardrun: <what happened> [E_CODE]` and on the next line `fix: <what to do>`. */
+/**
+ * `guardrun: <what happened> [E_CODE]` and on the next line `fix: <what to do>`. Both pass the terminal gate:
+ * a key-like value a user mistyped into an option (`--key-env "$KEY"`) is masked, control characters shown.
+ */
 export function formatError(error: unknown, c: ChalkInstance): string {
   const e = toGuardrunError(error);
-  const lines = [`${c.red('guardrun:')} ${e.message} ${c.dim(`[${e.code}]`)}`];
-  if (e.fix) lines.push(`${c.yellow('fix:')} ${e.fix}`);
+  const lines = [`${c.red('guardrun:')} ${terminalSafe(e.message)} ${c.dim(`[${e.code}]`)}`];
+  if (e.fix) lines.push(`${c.yellow('fix:')} ${terminalSafe(e.fix)}`);
   return lines.join('\n') + '\n';
 }

@@ -20,9 +20,10 @@ describe('replay-print', () => {
     expect(broken.split('\n')).toEqual(['chain BROKEN (2 places):', '  removed    the line with seq 2 was removed', '  edited     line 3 …']);
   });
 
-  it('prints small amounts with six decimals, larger with four', () => {
-    expect(usd(0)).toBe('$0');
+  it('prints amounts as everywhere else: small sums stay visible', () => {
+    expect(usd(0)).toBe('$0.00');
     expect(usd(0.0000082)).toBe('$0.000008');
-    expect(usd(1.23456)).toBe('$1.2346');
+    expect(usd(0.5)).toBe('$0.5000');
+    expect(usd(1.23456)).toBe('$1.23');
   });
 });

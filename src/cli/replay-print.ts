@@ -1,5 +1,6 @@
 // How `guardrun replay` reads on a terminal: the timeline, the chain check, the verify table, the re-run summary.
 import type { ChalkInstance } from 'chalk';
+import { formatUsd } from '../cost/format-usd.js';
 import type { RecordedBody, StreamChunk } from '../recording/format.js';
 import type { ChainReport } from '../recording/verify-chain.js';
 import type { RecordedSession } from '../recording/reader.js';
@@ -174,10 +175,7 @@ function indent(text: string, n: number): string {
   return text.split('\n').map((l) => pad + l).join('\n');
 }
 
-export function usd(amount: number): string {
-  if (amount === 0) return '$0';
-  return amount < 0.01 ? `$${amount.toFixed(6)}` : `$${amount.toFixed(4)}`;
-}
+export const usd = formatUsd;
 
 function ms(value: number): string {
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;

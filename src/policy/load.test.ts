@@ -63,4 +63,46 @@ describe('loadPolicy', () => {
     await writeFile(join(dir, 'guardrun.yml'), 'version: 1\n');
     await expect(loadPolicy({ cwd: dir })).rejects.toMatchObject({ code: 'E_POLICY', fix: /rename guardrun\.yml to guardrun\.yaml/ });
   });
+
+  test('found upward from a subdirectory, up to the repository root', async () => {
+    await mkdir(join(dir, '.git'));
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    await writeFile(join(dir, 'guardrun.yaml'), 'version: 1\nmodels:\n  deny: ["gpt-3*"]\n');
+    const loaded = await loadPolicy({ cwd: join(dir, 'a', 'b') });
+    expect(loaded.source).toBe(join(dir, 'guardrun.yaml'));
+    expect(loaded.policy.models.deny).toEqual(['gpt-3*']);
+  });
+
+  test('the nearest file wins, and the search stops at the repository root', async () => {
+    await writeFile(join(dir, 'guardrun.yaml'), 'version: 1\nmodels:\n  deny: ["outside"]\n');
+    await mkdir(join(dir, 'repo', '.git'), { recursive: true });
+    await mkdir(join(dir, 'repo', 'sub'));
+    // Above the repository root: never read.
+    expect((await loadPolicy({ cwd: join(dir, 'repo', 'sub') })).source).toBe('built-in default');
+    await writeFile(join(dir, 'repo', 'sub', 'guardrun.yaml'), 'version: 1\nmodels:\n  deny: ["nearest"]\n');
+    await writeFile(join(dir, 'repo', 'guardrun.yaml'), 'version: 1\nmodels:\n  deny: ["root"]\n');
+    expect((await loadPolicy({ cwd: join(dir, 'repo', 'sub') })).policy.models.deny).toEqual(['nearest']);
+  });
+
+  test('outside a repository only the working directory is looked at', async () => {
+    await writeFile(join(dir, 'guardrun.yaml'), 'version: 1\n');
+    await mkdir(join(dir, 'plain'));
+    expect((await loadPolicy({ cwd: join(dir, 'plain') })).source).toBe('built-in default');
+  });
+
+  test('GUARDRUN_POLICY names the file; --policy wins over it', async () => {
+    await writeFile(join(dir, 'guardrun.yaml'), 'version: 1\n');
+    await writeFile(join(dir, 'env.yaml'), 'version: 1\nmodels:\n  unknown: allow\n');
+    await writeFile(join(dir, 'flag.yaml'), 'version: 1\nmodels:\n  unknown: ask\n');
+    const env = { GUARDRUN_POLICY: 'env.yaml' };
+    expect((await loadPolicy({ cwd: dir, env })).source).toBe(join(dir, 'env.yaml'));
+    expect((await loadPolicy({ cwd: dir, env, file: 'flag.yaml' })).source).toBe(join(dir, 'flag.yaml'));
+    await expect(loadPolicy({ cwd: dir, env: { GUARDRUN_POLICY: 'gone.yaml' } })).rejects.toMatchObject({ code: 'E_POLICY', fix: /GUARDRUN_POLICY/ });
+  });
+
+  test('a missing file given as an argument (policy check) does not talk about --policy', async () => {
+    const error = await loadPolicy({ cwd: dir, file: 'nope.yaml', fileFrom: 'argument' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_POLICY', message: 'cannot read policy file nope.yaml: no such file' });
+    expect((error as Error & { fix: string }).fix).not.toContain('--policy');
+  });
 });

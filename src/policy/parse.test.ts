@@ -54,13 +54,17 @@ describe('parsePolicy: errors name the file, the line and the key', () => {
     ['- version: 1\n', 1, 'expected a mapping, got a list'],
   ])('%j → line %i', (text, line, message) => {
     const error = errorOf(text);
-    expect(error.message.startsWith(`guardrun.yaml:${line}: `)).toBe(true);
+    expect(error.message).toMatch(new RegExp(`(^|\n  )guardrun\\.yaml:${line}: `));
     expect(error.message).toContain(message);
   });
 
-  test('reports the problem nearest the top of the file, and counts the others', () => {
-    const error = errorOf('version: 1\nrules:\n  - id: a\n    on: request\n    match: { text: "(" }\n    action: ask\nmodels:\n  allow: 3\n');
-    expect(error.message).toMatch(/^guardrun\.yaml:5: rules\[0\] .*\(and 1 more problem\)$/);
+  test('lists every problem in one run, in file order', () => {
+    const error = errorOf('version: 1\nmodels:\n  allow: 3\nrules:\n  - id: a\n    on: request\n    match: { text: "(" }\n    action: ask\n');
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('guardrun.yaml has 2 problems:');
+    expect(lines[1]).toMatch(/^  guardrun\.yaml:3: models\.allow: expected a list/);
+    expect(lines[2]).toMatch(/^  guardrun\.yaml:7: rules\[0\] \(id: a\)\.match\.text: expected a valid regular expression/);
+    expect(error.fix).toContain('lines 3, 7 of guardrun.yaml');
   });
 });
 

@@ -28,14 +28,19 @@ export function parsePolicy(text: string, fileName: string): Policy {
   const result = policySchema.safeParse(value);
   if (result.success) return result.data;
 
-  // Report the problem nearest the top of the file (zod walks the schema's order, not the file's).
-  const located = result.error.issues.map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue) }));
-  const { issue, line } = located.reduce((best, next) => (next.line < best.line ? next : best));
-  const where = describePath(issue.path, value);
-  const others = located.length - 1;
-  const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
-  const message = `${fileName}:${line}: ${where ? `${where}: ` : ''}${describeIssue(issue, value)}${more}`;
-  throw policyError(message, `correct line ${line} of ${fileName}; every key is described in docs/policy.md`);
+  // Every problem, in file order (zod walks the schema's order, not the file's), so one run shows them all.
+  const located = result.error.issues
+    .map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue) }))
+    .sort((a, b) => a.line - b.line);
+  const problems = located.map(({ issue, line }) => {
+    const where = describePath(issue.path, value);
+    return `${fileName}:${line}: ${where ? `${where}: ` : ''}${describeIssue(issue, value)}`;
+  });
+  const lines = [...new Set(located.map((l) => l.line))];
+  if (problems.length === 1) {
+    throw policyError(problems[0], `correct line ${lines[0]} of ${fileName}; every key is described in docs/policy.md`);
+  }
+  throw policyError(`${fileName} has ${problems.length} problems:\n  ${problems.join('\n  ')}`, `correct line${lines.length > 1 ? 's' : ''} ${lines.join(', ')} of ${fileName}; every key is described in docs/policy.md`);
 }
 
 function policyError(message: string, fix: string): GuardrunError {

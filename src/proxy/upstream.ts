@@ -19,6 +19,8 @@ export interface Upstream {
   /** Path prefix kept from the URL (`https://gateway.example/openai` → `/openai`). */
   prefix: string;
   pool: UpstreamPool;
+  /** The configured URL ended in `/v1`, which was dropped (guardrun forwards the agent's `/v1/...` paths). */
+  strippedV1?: boolean;
 }
 
 const TEN_MINUTES_MS = 10 * 60 * 1000;
@@ -42,10 +44,17 @@ export function parseUpstreamUrl(provider: Provider, value: string): URL {
   return url;
 }
 
+/**
+ * The upstream for `provider` at `value`. The agent's paths already start with `/v1`, so a URL ending in `/v1`
+ * (what most users have in OPENAI_BASE_URL) has that segment dropped: `https://api.openai.com/v1` means
+ * `https://api.openai.com`; `strippedV1` says so, for a note to the user.
+ */
 export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool): Upstream {
   const url = parseUpstreamUrl(provider, value);
-  const prefix = url.pathname.replace(/\/+$/, '');
-  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url) };
+  let prefix = url.pathname.replace(/\/+$/, '');
+  const strippedV1 = /\/v1$/.test(prefix);
+  if (strippedV1) prefix = prefix.slice(0, -'/v1'.length);
+  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url), strippedV1 };
 }
 
 const require = createRequire(import.meta.url);

@@ -28,8 +28,12 @@ export function createRecorder(path: string): Recorder {
     fd = openSync(path, 'wx', 0o600);
     chmodSync(path, 0o600); // openSync's mode is filtered by the umask
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message;
-    throw new GuardrunError('E_SESSION_FILE', `cannot create the session file ${path}: ${reason}`, 'choose another path with --session-file, or check the directory permissions', { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new GuardrunError('E_SESSION_FILE', `the session file ${path} already exists (guardrun never overwrites a record)`, 'give a new path with --session-file, or move the old file away', { cause: error });
+    }
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOTDIR' ? 'a parent is not a directory' : (error as Error).message;
+    throw new GuardrunError('E_SESSION_FILE', `cannot create the session file ${path}: ${why}`, 'give a writable path with --session-file', { cause: error });
   }
   const nonce = randomBytes(6).toString('hex');
   let seq = 0;

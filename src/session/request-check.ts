@@ -31,6 +31,8 @@ export interface RequestCheckResult {
   facts: RequestFacts;
   decidedBy?: Decider;
   humanMs?: number;
+  /** For a denial: the reason alone (masked), without the "guardrun denied this request (rule)" frame. */
+  reason?: string;
 }
 
 export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx: RequestCheckContext): Promise<RequestCheckResult> {
@@ -65,7 +67,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   );
   if (!settled.allow) {
     const message = ctx.maskText(`guardrun denied this request (${settled.rule}): ${settled.reason}`);
-    return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy, humanMs: settled.humanMs };
+    return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy, humanMs: settled.humanMs, reason: ctx.maskText(settled.reason) };
   }
   // Guardrun's own keys never leave, whatever the policy; other secrets are redacted when the policy says so.
   const humanMs = settled.humanMs;

@@ -1,11 +1,12 @@
 // One guarded run: proxy up, child started with a dummy key, everything recorded, all closed on every path.
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DEFAULT_UPSTREAMS, UPSTREAM_ENV, type Provider } from '../providers.js';
 import { startProxy, type ProxyServer } from '../proxy/server.js';
 import { createUpstream, type Upstream, type UpstreamPool } from '../proxy/upstream.js';
 import { FORMAT, FORMAT_VERSION, type SessionStart } from '../recording/format.js';
-import { createRecorder, ensureGuardrunDir, type Recorder } from '../recording/recorder.js';
+import { createRecorder } from '../recording/recorder.js';
+import { defaultSessionPath } from '../recording/session-path.js';
 import { createDummyKey } from '../secrets/dummy-key.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
@@ -54,6 +55,8 @@ export interface RunningSession {
   done: Promise<SessionResult>;
   /** Forwards a signal to the child (SIGTERM/SIGHUP/SIGQUIT first close any open prompt, which would keep it stopped). */
   signal(sig: NodeJS.Signals): void;
+  /** Things the user should know about how the session was set up (e.g. an upstream URL that was adjusted). */
+  notices: string[];
   /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
 }
@@ -64,7 +67,8 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const dummyKey = createDummyKey();
   const providers = o.keys.map((k) => k.provider);
   const upstreams = resolveUpstreams(providers, o.upstreams, o.env, o.upstreamPools);
-  const sessionFile = o.sessionFile ? resolve(o.cwd, o.sessionFile) : defaultSessionFile(o.cwd, startedAt, sessionId);
+  const chosen = o.sessionFile ? { path: resolve(o.cwd, o.sessionFile) } : defaultSessionPath(o.cwd, o.env, startedAt, sessionId);
+  const sessionFile = chosen.path;
   const recorder = createRecorder(sessionFile);
   const stats: SessionStats = { requests: 0, denied: 0, costUsd: 0, denials: [] };
   let proxy: ProxyServer | undefined;
@@ -125,6 +129,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   return {
     sessionId, sessionFile, origin: proxy.origin, child: running, done,
+    notices: [...(chosen.notice ? [chosen.notice] : []), ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
     signal(sig) {
       // A prompt may have the child stopped: close it (pending asks are denied, the child resumed) first.
       if (sig !== 'SIGINT') approver.close();
@@ -156,13 +161,6 @@ function resolveUpstreams(
     out[provider] = createUpstream(provider, url, pools?.[provider]);
   }
   return out;
-}
-
-function defaultSessionFile(cwd: string, at: Date, id: string): string {
-  const dir = join(cwd, '.guardrun');
-  ensureGuardrunDir(dir);
-  const stamp = at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  return join(dir, 'sessions', `${stamp}-${id}.jsonl`);
 }
 
 function round(usd: number): number {

@@ -77,7 +77,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
-        if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.verdict.error.message, out.decidedBy ?? 'policy');
+        if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
         return out.verdict;
       } catch (error) {
         // Fail closed: a check pipeline that breaks denies the request.

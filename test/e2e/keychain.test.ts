@@ -81,7 +81,7 @@ beforeAll(async () => {
     const which = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
     if (which.exitCode !== 0) missing.push(tool);
   }
-  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: apt-get install -y dbus gnome-keyring libsecret-tools tmux (see .ci/run)`);
+  if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}: run "sh scripts/test-setup.sh" (as root it installs them; npm test runs it first)`);
 });
 
 describe('guardrun key with a real Secret Service', () => {

@@ -64,7 +64,7 @@ describe('request checks', () => {
     expect(allowed.out.ok).toBe(true);
   });
 
-  it('denies an ask in CI mode with a reason saying approval was needed and no terminal was available', async () => {
+  it('denies an ask in CI mode with a reason saying approval was needed and --ci was given', async () => {
     const policy = policyFile('version: 1\nrules:\n  - id: codenames\n    on: request\n    match: { words: [bluebird] }\n    action: ask\n');
     const { r, out, lines } = await run(policy, [join(AGENTS, 'openai-chat.mjs'), 'tell me about bluebird'], { flags: ['--ci', '--fail-on-deny'] });
     expect(out.status).toBe(403);
@@ -88,7 +88,7 @@ describe('request checks', () => {
     const a = await run(threshold, [join(AGENTS, 'openai-chat.mjs'), '--model', 'gpt-4.1'], { env: { CI: 'true' } });
     expect(a.out.status).toBe(403);
     expect(a.out.code).toBe('cost.threshold');
-    expect(a.out.error).toContain('CI is set');
+    expect(a.out.error).toContain('the CI variable is set');
     const budget = policyFile('version: 1\ncost:\n  approve_over_usd: null\n  session_budget_usd: 0.000001\n');
     const b = await run(budget, [join(AGENTS, 'openai-chat.mjs'), '--model', 'gpt-4.1'], { env: { CI: 'true' } });
     expect(b.out.code).toBe('cost.budget');

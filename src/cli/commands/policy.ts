@@ -14,7 +14,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .command('check [file]')
     .description(`validate a policy file (default ./${POLICY_FILE_NAME})`)
     .action(async (file: string | undefined) => {
-      const loaded = await loadPolicy({ file, cwd: ctx.io.cwd });
+      const loaded = await loadPolicy({ file, cwd: ctx.io.cwd, env: ctx.io.env, fileFrom: 'argument' });
       const c = colorsFor(ctx.io.stdout, ctx.io.env);
       const { rules, endpoints } = loaded.policy;
       ctx.io.stdout.write(`${c.green('ok')} ${loaded.source}: ${endpoints.allow.length} allowed endpoints, ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`);
@@ -24,7 +24,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .description('print the effective policy (after defaults) as YAML')
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .action(async (flags: { policy?: string }) => {
-      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
+      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
       const { stringify } = await import('yaml');
       ctx.io.stdout.write(`# effective policy from: ${loaded.source} (sha256 ${loaded.sha256.slice(0, 12)})\n${stringify(loaded.policy)}`);
     });

@@ -69,7 +69,7 @@ async function replay(file: string, flags: ReplayFlags, ctx: CommandContext): Pr
   }
   if (flags.verifyOnly) return verifyOnly(session, flags, ctx, problems);
   if (flags.verify || flags.policy !== undefined) {
-    const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
+    const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
     const result = verifySession(session, policy);
     const chain = verifyChain(session.lines);
     if (flags.json) {

@@ -4,10 +4,12 @@ import { EXIT, GuardrunError } from '../../errors.js';
 import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
-import { startSession, type SessionResult } from '../../session/run-session.js';
+import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
-import { colorsFor } from '../output.js';
+import { startLine, summaryLines } from '../run-output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
+import { handleGuardrunWord } from '../command-words.js';
+import { findCommand } from '../../session/find-command.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -20,6 +22,7 @@ interface RunFlags {
   policy?: string;
   ci?: boolean;
   failOnDeny?: boolean;
+  quiet?: boolean;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -35,7 +38,9 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
+    .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
     .action(async (operands: string[], flags: RunFlags) => {
+      if (ctx.childArgv === undefined && handleGuardrunWord(program, operands, ctx)) return;
       const command = ctx.childArgv ?? operands;
       if (command.length === 0) {
         throw new GuardrunError('E_USAGE', 'no command to run', 'put the agent command after --, e.g. guardrun -- node agent.js');
@@ -50,6 +55,13 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
   }
   const killTimeout = parseKillTimeout(flags.killTimeout);
+  // Before the key lookup: a command that cannot start is the thing to fix first (127, not "no key").
+  const found = findCommand(command[0], io.env, io.cwd);
+  if (!found.ok) {
+    throw found.reason === 'not-found'
+      ? new GuardrunError('E_NOT_FOUND', `command not found: ${command[0]}`, 'check the spelling, and that it is installed and on PATH (guardrun runs what follows --)')
+      : new GuardrunError('E_NOT_EXECUTABLE', `command cannot be executed: ${command[0]} (no execute permission)`, `chmod +x ${command[0]}, or run it through its interpreter (e.g. guardrun -- sh ${command[0]})`);
+  }
   const trap = trapSignals(ctx);
   try {
     const guard = await guardSetup(flags, io);
@@ -72,31 +84,17 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       signal: trap.early,
     });
     trap.attach(session);
+    for (const notice of session.notices) io.stderr.write(`guardrun: note: ${notice}\n`);
+    if (!flags.quiet) io.stderr.write(startLine({ command, policySource: guard.policy?.source ?? 'built-in default', sessionFile: session.sessionFile }, ctx));
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
-    io.stderr.write(summaryLine(result, command, ctx));
+    io.stderr.write(summaryLines(result, command, ctx, flags.quiet === true));
     if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
     return result.exitCode;
   } finally {
     trap.release();
   }
-}
-
-function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
-  const c = colorsFor(ctx.io.stderr, ctx.io.env);
-  const lines: string[] = [];
-  if (result.child.spawnError) {
-    const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
-    lines.push(`${c.red('guardrun:')} ${what}: ${command[0]}`);
-  }
-  const { requests, costUsd, denials } = result.stats;
-  if (denials.length > 0) {
-    lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
-    for (const d of denials) lines.push(`  #${d.id} ${d.endpoint}  ${c.bold(d.rule)} (${d.decidedBy}): ${d.reason}`);
-  }
-  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, $${costUsd.toFixed(4)})`);
-  return lines.join('\n') + '\n';
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,0 +1,48 @@
+// `guardrun <word> …` without `--`: the word may be meant for guardrun (help, version, a mistyped
+// subcommand) rather than be the agent's command. Decided before anything is started or recorded.
+import type { Command } from 'commander';
+import { GuardrunError } from '../errors.js';
+import { findCommand } from '../session/find-command.js';
+import { VERSION } from '../version.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * Handles `help [subcommand]` and `version` (returns true when it did), and refuses a first word that is no
+ * executable but is within two edits of a subcommand ("replya" → "did you mean replay?"), so a typo never
+ * starts a session.
+ */
+export function handleGuardrunWord(program: Command, operands: string[], ctx: CommandContext): boolean {
+  const [word, topic] = operands;
+  if (word === 'help') {
+    const sub = topic === undefined ? undefined : program.commands.find((c) => c.name() === topic);
+    if (topic !== undefined && !sub) {
+      throw new GuardrunError('E_USAGE', `there is no help topic "${topic}"`, `topics: ${program.commands.map((c) => c.name()).join(', ')}; or guardrun --help`);
+    }
+    (sub ?? program).outputHelp();
+    return true;
+  }
+  if (word === 'version') {
+    ctx.io.stdout.write(`${VERSION}\n`);
+    return true;
+  }
+  if (word === undefined || word.includes('/') || findCommand(word, ctx.io.env, ctx.io.cwd).ok) return false;
+  const names = [...program.commands.map((c) => c.name()), 'help', 'version'];
+  const near = names.find((name) => editDistance(word.toLowerCase(), name) <= Math.min(2, Math.floor(name.length / 2)));
+  if (near) {
+    throw new GuardrunError('E_USAGE', `unknown command '${word}' — did you mean ${near}?`, `guardrun ${near} …, or to run a program called ${word}: guardrun -- ${word}`);
+  }
+  return false;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for short words. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
