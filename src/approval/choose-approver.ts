@@ -13,6 +13,8 @@ export interface ChooseApproverOptions {
   timeoutMs: number;
   pause?: () => void | Promise<void>;
   resume?: () => void | Promise<void>;
+  /** Stops the run (Ctrl-C twice at a prompt). */
+  stopRun?: () => void;
   ttyPath?: string;
   grants?: SessionGrants;
 }
@@ -57,6 +59,7 @@ export function chooseApprover(options: ChooseApproverOptions): ChosenApprover {
     ttyPath,
     pause: options.pause,
     resume: options.resume,
+    stopRun: options.stopRun,
     grants: options.grants,
     env: options.env,
   });

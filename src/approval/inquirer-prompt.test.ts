@@ -21,7 +21,7 @@ function streams() {
   let text = '';
   const output = Object.assign(new PassThrough(), { columns: 100, rows: 30 });
   output.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const io = (signal = new AbortController().signal): PromptIo => ({ input, output, signal, colors: new Chalk({ level: 0 }) });
+  const io = (signal = new AbortController().signal): PromptIo => ({ input, output, signal, colors: new Chalk({ level: 0 }), deadline: Date.now() + 125_000 });
   return { input, output, io, text: () => text };
 }
 
@@ -37,15 +37,25 @@ describe('inquirerPrompt', () => {
   it('draws the request block and allows once on Enter', async () => {
     const { choice, text, output } = await answer(['\r']);
     expect(choice).toEqual({ kind: 'once' });
-    for (const part of ['#4', 'POST /v1/responses', 'gpt-4.1', 'price unknown', '$0.25', 'rule:no-shell', 'rm -rf build', 'Allow once', 'Deny with a reason']) {
+    for (const part of ['#4', 'POST /v1/responses', 'gpt-4.1', 'price unknown', '$0.25', 'rule:no-shell', 'rm -rf build', 'Allow once', 'Deny with a reason', 'Deny for the rest of this session (rule:no-shell on gpt-4.1)', 'denied in 2:05 without an answer', 'Ctrl-C denies this request · Ctrl-C twice within 3 s stops the run']) {
       expect(text()).toContain(part);
     }
     expect(output.writableEnded).toBe(false); // the shared terminal stream survives the prompt
   });
 
-  it('allows for the session with the second choice (by arrow or by number)', async () => {
+  it('allows for the session with the second choice: by arrow and Enter, or by its digit alone', async () => {
     expect((await answer([DOWN, '\r'])).choice).toEqual({ kind: 'session' });
-    expect((await answer(['2', '\r'])).choice).toEqual({ kind: 'session' });
+    expect((await answer(['2'])).choice).toEqual({ kind: 'session' });
+  });
+
+  it('a digit answers at once; 4 denies for the rest of the session', async () => {
+    expect((await answer(['3'])).choice).toEqual({ kind: 'deny' });
+    expect((await answer(['4'])).choice).toEqual({ kind: 'deny-session' });
+  });
+
+  it('clears the menu once answered (the approver prints one line instead)', async () => {
+    const { text } = await answer(['1']);
+    expect(text()).toMatch(/\x1b\[\d*[JK]|\x1b\[\d+A/); // the menu's lines were erased
   });
 
   it('denies, and denies with a typed reason', async () => {
@@ -53,8 +63,7 @@ describe('inquirerPrompt', () => {
     const s = streams();
     const choice = inquirerPrompt(request, s.io());
     await vi.waitFor(() => expect(s.text()).toContain('Let this request through?'));
-    s.input.write('4');
-    s.input.write('\r');
+    s.input.write('5');
     await vi.waitFor(() => expect(s.text()).toContain('Reason (sent to the agent):'));
     s.input.write('use the cheaper model\r');
     expect(await choice).toEqual({ kind: 'deny', reason: 'use the cheaper model' });

@@ -5,7 +5,7 @@ import { renderRequest } from './render-request.js';
 import { sanitizeForTerminal } from '../secrets/terminal-text.js';
 import type { ApprovalRequest } from './types.js';
 
-export type PromptChoice = { kind: 'once' } | { kind: 'session' } | { kind: 'deny'; reason?: string };
+export type PromptChoice = { kind: 'once' } | { kind: 'session' } | { kind: 'deny'; reason?: string } | { kind: 'deny-session' };
 
 /** The terminal the prompt draws on; `output` is a tty.WriteStream in real use. */
 export interface PromptIo {
@@ -13,6 +13,8 @@ export interface PromptIo {
   output: NodeJS.WritableStream & { columns?: number; rows?: number };
   signal: AbortSignal;
   colors: ChalkInstance;
+  /** When an unanswered question is denied (epoch ms), for the countdown. */
+  deadline: number;
 }
 
 /** Asks one question; rejects with @inquirer's AbortPromptError / ExitPromptError on abort / Ctrl-C. */
@@ -55,31 +57,36 @@ function themeFor(c: ChalkInstance) {
   };
 }
 
+/** What Ctrl-C does, shown under the menu. */
+export const CTRL_C_HINT = 'Ctrl-C denies this request · Ctrl-C twice within 3 s stops the run';
+
 export const inquirerPrompt: PromptFn = async (q, io) => {
   // Loaded at the first prompt: most runs never ask, and @inquirer costs ~40 ms at start-up.
-  const { input: inputPrompt, select } = await import('@inquirer/prompts');
+  const [{ input: inputPrompt }, { choicePrompt }] = await Promise.all([import('@inquirer/prompts'), import('./choice-prompt.js')]);
   const c = io.colors;
   io.output.write(`${renderRequest(q, c, io.output.columns)}\n`);
   const scope = `${q.reasons.map((r) => sanitizeForTerminal(r.rule)).join(', ')} on ${sanitizeForTerminal(q.model ?? 'any model')}`;
   const theme = themeFor(c);
-  const choice = await select(
+  // The menu is cleared once answered: the approver prints one line saying what happened instead.
+  // Each prompt ends its output view when done: a fresh one per prompt.
+  const context = () => ({ input: io.input, output: promptOutput(io.output), signal: io.signal, clearPromptOnDone: true });
+  const choice = await choicePrompt(
     {
       message: 'Let this request through?',
       choices: [
         { value: 'once', name: 'Allow once' },
         { value: 'session', name: `Allow for the rest of this session (${scope})` },
         { value: 'deny', name: 'Deny' },
+        { value: 'deny-session', name: `Deny for the rest of this session (${scope})` },
         { value: 'deny-reason', name: 'Deny with a reason… (the agent sees it)' },
       ] as const,
-      loop: false,
-      theme: { ...theme, indexMode: 'number' as const },
+      deadline: io.deadline,
+      footer: CTRL_C_HINT,
+      theme,
     },
-    { input: io.input, output: promptOutput(io.output), signal: io.signal },
+    context(),
   );
   if (choice !== 'deny-reason') return choice === 'deny' ? { kind: 'deny' } : { kind: choice };
-  const reason = await inputPrompt(
-    { message: 'Reason (sent to the agent):', theme },
-    { input: io.input, output: promptOutput(io.output), signal: io.signal },
-  );
+  const reason = await inputPrompt({ message: 'Reason (sent to the agent):', theme }, context());
   return { kind: 'deny', reason: reason.trim() || undefined };
 };

@@ -33,4 +33,12 @@ describe('createSessionGrants', () => {
       { rule: 'b', model: 'm' },
     ]);
   });
+
+  it('refusals: one refused asking rule is enough to deny, for that model only', () => {
+    const grants = createSessionGrants();
+    grants.refuse([{ rule: 'rule:no-shell', reason: '' }], 'gpt-4o');
+    expect(grants.refused([{ rule: 'cost.threshold', reason: '' }, { rule: 'rule:no-shell', reason: '' }], 'gpt-4o')).toBe(true);
+    expect(grants.refused([{ rule: 'rule:no-shell', reason: '' }], 'gpt-4.1')).toBe(false);
+    expect(grants.refused([{ rule: 'cost.threshold', reason: '' }], 'gpt-4o')).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-// "Allow for the rest of this session": grants keyed by rule id and model.
+// "Allow / deny for the rest of this session": standing answers keyed by rule id and model.
 import type { ApprovalReason } from './types.js';
 
 export interface SessionGrant {
@@ -12,6 +12,10 @@ export interface SessionGrants {
   add(reasons: readonly ApprovalReason[], model: string | undefined): void;
   /** True when every asking rule has a grant for this model (false when nothing asked). */
   covers(reasons: readonly ApprovalReason[], model: string | undefined): boolean;
+  /** Refuses every asking rule for this model from now on ("deny for the rest of this session"). */
+  refuse(reasons: readonly ApprovalReason[], model: string | undefined): void;
+  /** True when any asking rule was refused for this model: one refusal is enough to deny. */
+  refused(reasons: readonly ApprovalReason[], model: string | undefined): boolean;
   list(): SessionGrant[];
 }
 
@@ -20,7 +24,14 @@ const keyOf = (rule: string, model: string | undefined): string => `${rule}\u000
 
 export function createSessionGrants(): SessionGrants {
   const grants = new Map<string, SessionGrant>();
+  const refusals = new Set<string>();
   return {
+    refuse(reasons, model) {
+      for (const { rule } of reasons) refusals.add(keyOf(rule, model));
+    },
+    refused(reasons, model) {
+      return reasons.some(({ rule }) => refusals.has(keyOf(rule, model)));
+    },
     add(reasons, model) {
       for (const { rule } of reasons) grants.set(keyOf(rule, model), { rule, model });
     },

@@ -276,4 +276,55 @@ describe('createTerminalApprover', () => {
     expect(await answer).toMatchObject({ kind: 'allow', scope: 'once' });
     approver.close();
   });
+
+  it('"deny for the rest of this session": later asks for that rule and model are denied without a prompt', async () => {
+    const { prompt, open } = fakePrompt();
+    const terminal = fakeTerminal();
+    const approver = createTerminalApprover({ timeoutMs: 60_000, prompt, openTerminal: terminal.openTerminal });
+    const first = approver.ask(request(1));
+    await vi.waitFor(() => expect(open).toHaveLength(1));
+    open[0].answer({ kind: 'deny-session' });
+    expect(await first).toMatchObject({ kind: 'deny', by: 'human', reason: expect.stringContaining('for the rest of this session') });
+    expect(await approver.ask(request(2))).toMatchObject({ kind: 'deny', fromGrant: true });
+    // Another model is asked again.
+    const other = approver.ask(request(3, { model: 'gpt-4.1' }));
+    await vi.waitFor(() => expect(open).toHaveLength(2));
+    open[1].answer({ kind: 'once' });
+    expect(await other).toMatchObject({ kind: 'allow', scope: 'once' });
+    approver.close();
+  });
+
+  it('prints one line saying what happened in place of the cleared menu', async () => {
+    const { prompt, open } = fakePrompt();
+    const terminal = fakeTerminal();
+    const approver = createTerminalApprover({ timeoutMs: 60_000, prompt, openTerminal: terminal.openTerminal, env: { NO_COLOR: '1' } });
+    const answer = approver.ask(request(7));
+    await vi.waitFor(() => expect(open).toHaveLength(1));
+    let written = '';
+    open[0].io.output.on('data', (chunk: Buffer) => (written += chunk.toString()));
+    open[0].answer({ kind: 'session' });
+    await answer;
+    expect(written).toBe('✔ request #7 allowed for the rest of this session\n');
+    approver.close();
+  });
+
+  it('Ctrl-C twice within 3 s asks to stop the run; once does not', async () => {
+    const { prompt, open } = fakePrompt();
+    const terminal = fakeTerminal();
+    const stopRun = vi.fn();
+    const approver = createTerminalApprover({ timeoutMs: 60_000, prompt, openTerminal: terminal.openTerminal, stopRun });
+    const ctrlC = () => Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    const first = approver.ask(request(1));
+    await vi.waitFor(() => expect(open).toHaveLength(1));
+    open[0].fail(ctrlC());
+    expect(await first).toMatchObject({ kind: 'deny', reason: expect.stringContaining('(Ctrl-C)') });
+    expect(stopRun).not.toHaveBeenCalled();
+    expect(approver.recentCtrlC?.()).toBe(true);
+    const second = approver.ask(request(2));
+    await vi.waitFor(() => expect(open).toHaveLength(2));
+    open[1].fail(ctrlC());
+    expect(await second).toMatchObject({ kind: 'deny', reason: expect.stringContaining('Ctrl-C twice') });
+    expect(stopRun).toHaveBeenCalledTimes(1);
+    approver.close();
+  });
 });

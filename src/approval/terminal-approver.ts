@@ -31,7 +31,12 @@ export interface TerminalApproverOptions {
   prompt?: PromptFn;
   /** Injected by unit tests; defaults to opening `ttyPath` as tty streams. */
   openTerminal?: (ttyPath: string) => TerminalIo;
+  /** Called on a second Ctrl-C within DOUBLE_CTRL_C_MS: stop the run (SIGTERM to the child, then the kill timeout). */
+  stopRun?: () => void;
 }
+
+/** Two Ctrl-C this close together (at a prompt, or one at a prompt and one on the terminal) stop the run. */
+export const DOUBLE_CTRL_C_MS = 3_000;
 
 /** Opens the terminal twice (one fd per stream, so destroying one does not close the other's fd). */
 export function openTerminal(ttyPath: string): TerminalIo {
@@ -86,6 +91,8 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
   let closed = false;
   /** Asks queued behind the current one: while there are any, the child stays stopped between prompts. */
   let waiting = 0;
+  /** When Ctrl-C last denied at a prompt (performance.now()), for the second one that stops the run. */
+  let lastCtrlC = -Infinity;
 
   // The lead's pause/resume signal processes that may be gone; a failure there must not block the answer.
   const callHook = async (hook: (() => void | Promise<void>) | undefined): Promise<void> => {
@@ -112,6 +119,7 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
 
   async function askNow(q: ApprovalRequest): Promise<ApprovalAnswer> {
     if (closed) return deny('error', 'guardrun was shutting down, so no one could be asked');
+    if (grants.refused(q.reasons, q.model)) return { kind: 'deny', by: 'human', reason: 'denied for the rest of this session at an earlier approval prompt', humanMs: 0, fromGrant: true };
     if (grants.covers(q.reasons, q.model)) return { kind: 'allow', scope: 'session', by: 'human', humanMs: 0, fromGrant: true };
     let io: TerminalIo;
     try {
@@ -139,15 +147,19 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
       started = performance.now();
       timer = setTimeout(() => controller.abort('timeout'), timeoutMs);
       if (controller.signal.aborted) throw new Error('aborted before the prompt was drawn');
-      const choice = await prompt(q, { input: io.input, output: io.output, signal: controller.signal, colors });
+      const choice = await prompt(q, { input: io.input, output: io.output, signal: controller.signal, colors, deadline: Date.now() + timeoutMs });
       const humanMs = elapsed();
-      if (choice.kind === 'deny') return deny('human', choice.reason ?? 'denied at the approval prompt', humanMs);
+      if (choice.kind === 'deny') return outcome(io, q, deny('human', choice.reason ?? 'denied at the approval prompt', humanMs));
+      if (choice.kind === 'deny-session') {
+        grants.refuse(q.reasons, q.model);
+        return outcome(io, q, deny('human', 'denied for the rest of this session at the approval prompt', humanMs));
+      }
       if (choice.kind === 'session') grants.add(q.reasons, q.model);
-      return { kind: 'allow', scope: choice.kind, by: 'human', humanMs };
+      return outcome(io, q, { kind: 'allow', scope: choice.kind, by: 'human', humanMs });
     } catch (error) {
       const humanMs = elapsed();
       const why: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
-      if (why === 'timeout') return deny('timeout', `no answer at the approval prompt within ${formatDuration(timeoutMs)}, so the request was denied`, humanMs);
+      if (why === 'timeout') return outcome(io, q, deny('timeout', `no answer at the approval prompt within ${formatDuration(timeoutMs)}, so the request was denied`, humanMs));
       if (why === 'closing') return deny('error', 'guardrun was shutting down while the approval prompt was open, so the request was denied', humanMs);
       if (why === 'terminal') {
         dropTerminal();
@@ -155,7 +167,15 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
       }
       // Ctrl-C in the prompt (raw mode) reaches readline as "SIGINT"; other ExitPromptErrors mean guardrun got a signal.
       if (errorName(error) === 'ExitPromptError' && /with SIGINT$/.test(errorText(error))) {
-        return deny('human', 'cancelled at the prompt (Ctrl-C), so the request was denied', humanMs);
+        const now = performance.now();
+        const twice = now - lastCtrlC <= DOUBLE_CTRL_C_MS;
+        lastCtrlC = now;
+        if (twice) {
+          const answer = outcome(io, q, deny('human', 'cancelled at the prompt (Ctrl-C twice: guardrun is stopping the run), so the request was denied', humanMs));
+          options.stopRun?.();
+          return answer;
+        }
+        return outcome(io, q, deny('human', 'cancelled at the prompt (Ctrl-C), so the request was denied', humanMs));
       }
       dropTerminal();
       return deny('error', `the approval prompt failed (${errorText(error)}), so the request was denied`, humanMs);
@@ -166,6 +186,19 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
       io.input.removeListener('error', gone);
       current = undefined;
     }
+  }
+
+  /** Replaces the cleared menu with one line saying what happened; passes the answer through. */
+  function outcome(io: TerminalIo, q: ApprovalRequest, answer: ApprovalAnswer): ApprovalAnswer {
+    const line = answer.kind === 'allow'
+      ? colors.green(`✔ request #${q.id} allowed ${answer.scope === 'session' ? 'for the rest of this session' : 'once'}`)
+      : colors.red(`✖ request #${q.id} denied: ${answer.reason.replace(/, so the request was denied$/, '')}`);
+    try {
+      io.output.write(`${line}\n`);
+    } catch {
+      // the terminal is gone; the answer stands
+    }
+    return answer;
   }
 
   /** Once nothing more is queued: releases the terminal, then continues the child. */
@@ -181,6 +214,7 @@ export function createTerminalApprover(options: TerminalApproverOptions): Approv
 
   return {
     mode: 'terminal',
+    recentCtrlC: () => performance.now() - lastCtrlC <= DOUBLE_CTRL_C_MS,
     ask(q) {
       // One prompt at a time: each question waits for the one before it.
       waiting += 1;

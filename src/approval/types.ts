@@ -27,7 +27,8 @@ export interface ApprovalRequest {
 export type ApprovalAnswer =
   /** `fromGrant`: answered by an earlier "allow for the rest of this session" without a new prompt. */
   | { kind: 'allow'; scope: 'once' | 'session'; by: 'human'; humanMs: number; fromGrant?: boolean }
-  | { kind: 'deny'; by: 'human' | 'timeout' | 'ci' | 'error'; reason: string; humanMs?: number };
+  /** `fromGrant`: answered by an earlier "deny for the rest of this session" without a new prompt. */
+  | { kind: 'deny'; by: 'human' | 'timeout' | 'ci' | 'error'; reason: string; humanMs?: number; fromGrant?: boolean };
 
 export interface Approver {
   readonly mode: 'terminal' | 'ci';
@@ -35,4 +36,6 @@ export interface Approver {
   ask(q: ApprovalRequest): Promise<ApprovalAnswer>;
   /** Releases the terminal (and resumes a paused child) so guardrun can exit. */
   close(): void;
+  /** True within a few seconds of a Ctrl-C that denied at a prompt: another Ctrl-C then means "stop the run". */
+  recentCtrlC?(): boolean;
 }

@@ -41,7 +41,7 @@ export function trapSignals(ctx: CommandContext): SignalTrap {
   const handlers = new Map<NodeJS.Signals, () => void>();
   for (const sig of FORWARDED) {
     handlers.set(sig, () => {
-      if (sig === 'SIGINT' && onTerminal && session) return;
+      if (sig === 'SIGINT' && onTerminal && session) return session.interrupt();
       if (session) return session.signal(sig);
       pending ??= sig;
       if (!controller.signal.aborted) controller.abort(sig);

@@ -16,6 +16,7 @@ export async function guardSetup(flags: { policy?: string; ci?: boolean }, io: C
         timeoutMs: policy.policy.approval.timeout_s * 1000,
         pause: child.pause,
         resume: child.resume,
+        stopRun: child.stop,
         grants: createSessionGrants(),
       }).approver,
   };

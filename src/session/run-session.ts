@@ -12,7 +12,7 @@ import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { childEnv } from './child-env.js';
-import { createSessionGuard, noApprover, type GuardSetup, type SessionStats } from './session-guard.js';
+import { createSessionGuard, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 
 export interface SessionOptions {
@@ -57,6 +57,8 @@ export interface RunningSession {
   signal(sig: NodeJS.Signals): void;
   /** Things the user should know about how the session was set up (e.g. an upstream URL that was adjusted). */
   notices: string[];
+  /** Ctrl-C on the terminal (the child got it too): stops the run when it follows a Ctrl-C at a prompt within seconds. */
+  interrupt(): void;
   /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
 }
@@ -74,11 +76,13 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   let proxy: ProxyServer | undefined;
   let child: RunningChild | undefined;
   // Prompts pause the child's whole process tree so its output cannot garble them nor read the keystrokes.
-  const control = {
+  let stopRun = (): void => undefined;
+  const control: ChildControl = {
     pause: async () => {
       if (child?.pid) await stopTree(child.pid); // wait until stopped, so no write lands inside the prompt
     },
     resume: () => void (child?.pid && resumeTree(child.pid)),
+    stop: () => stopRun(),
   };
   const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
   try {
@@ -127,13 +131,20 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats };
   })();
 
+  const signal = (sig: NodeJS.Signals): void => {
+    // A prompt may have the child stopped: close it (pending asks are denied, the child resumed) first.
+    if (sig !== 'SIGINT') approver.close();
+    running.signal(sig);
+  };
+  stopRun = () => signal('SIGTERM');
+
   return {
     sessionId, sessionFile, origin: proxy.origin, child: running, done,
     notices: [...(chosen.notice ? [chosen.notice] : []), ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
-    signal(sig) {
-      // A prompt may have the child stopped: close it (pending asks are denied, the child resumed) first.
-      if (sig !== 'SIGINT') approver.close();
-      running.signal(sig);
+    signal,
+    interrupt() {
+      // The child had this Ctrl-C from the terminal itself; a second one soon after a Ctrl-C at a prompt means "stop".
+      if (approver.recentCtrlC?.()) signal('SIGTERM');
     },
     finalizeSync(reason, exitCode) {
       approver.close();

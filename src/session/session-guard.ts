@@ -26,8 +26,17 @@ export interface SessionStats {
 
 export interface GuardSetup {
   policy?: LoadedPolicy;
-  /** Built once the child exists, so a prompt can pause it. Default: deny every ask (no approver). */
-  approver?: (child: { pause(): Promise<void>; resume(): void }) => Approver;
+  /** Built once the child exists, so a prompt can pause it (and stop the run: Ctrl-C twice). Default: deny every ask (no approver). */
+  approver?: (child: ChildControl) => Approver;
+}
+
+/** What an approver may do to the guarded child. */
+export interface ChildControl {
+  /** Stops the child's process tree while a prompt owns the terminal; resolves once stopped. */
+  pause(): Promise<void>;
+  resume(): void;
+  /** Ends the run as SIGTERM to guardrun would: prompts closed, SIGTERM to the child, SIGKILL after the grace period. */
+  stop(): void;
 }
 
 export interface SessionGuardOptions {

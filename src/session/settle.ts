@@ -48,8 +48,8 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
       event.scope = answer.scope;
       if (!answer.fromGrant) event.humanMs = answer.humanMs;
     } else {
-      settled = { allow: false, rule: reasons[0].rule, reason: answer.reason, decidedBy: answer.by };
-      event.humanMs = answer.humanMs;
+      settled = { allow: false, rule: reasons[0].rule, reason: answer.reason, decidedBy: answer.fromGrant ? 'session-grant' : answer.by };
+      if (!answer.fromGrant) event.humanMs = answer.humanMs;
     }
   }
   if (!settled.allow) {

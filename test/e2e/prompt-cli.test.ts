@@ -62,13 +62,13 @@ describe.skipIf(!hasTmux)('guardrun asks on the terminal', () => {
     expect(Math.max(0, ...ticks(tmux.screen('a', true)))).toBe(before);
     tmux.keys('a', 'Enter'); // "Allow once" is the first choice
 
-    screen = await tmux.waitForScreen('a', /Let this request through\?[\s\S]*Let this request through\?/, true);
+    screen = await tmux.waitForScreen('a', /✔ request #1 allowed once[\s\S]*Let this request through\?/, true);
     expect(screen).toContain('bluebird two');
-    tmux.keys('a', '2');
-    tmux.keys('a', 'Enter');
+    tmux.keys('a', '2'); // a digit answers at once
 
     const end = await tmux.waitForScreen('a', /session saved to/, true, 30_000);
-    expect(count(end, PROMPT)).toBe(2); // the session grant answered the third request
+    expect(count(end, 'approval needed for request #')).toBe(2); // the session grant answered the third request
+    expect(end).toContain('✔ request #2 allowed for the rest of this session');
     expect(end).not.toContain('stdin:'); // the chatty child never got the keystrokes
     expect(results(out).map((r) => r.ok)).toEqual([true, true, true]);
     const asked = decisions(sessionFile).map((d) => [d.decidedBy, d.scope]);
@@ -79,8 +79,7 @@ describe.skipIf(!hasTmux)('guardrun asks on the terminal', () => {
     const out = join(dir, 'b-agent.jsonl');
     const sessionFile = start('b', agent('bluebird please', out));
     await tmux.waitForScreen('b', /Let this request through\?/);
-    tmux.keys('b', '4');
-    tmux.keys('b', 'Enter');
+    tmux.keys('b', '5');
     await tmux.waitForScreen('b', /Reason/);
     tmux.keys('b', '-l', 'use the staging project instead');
     tmux.keys('b', 'Enter');
@@ -111,5 +110,19 @@ describe.skipIf(!hasTmux)('guardrun asks on the terminal', () => {
     expect(result).toMatchObject({ ok: false, status: 403 });
     expect(result.error).toMatch(/no answer|timed out|timeout/i);
     expect(decisions(sessionFile)[0]).toMatchObject({ verdict: 'deny', decidedBy: 'timeout' });
+  });
+
+  it('Ctrl-C at a prompt denies; a second Ctrl-C within 3 s stops even an agent that ignores SIGINT', async () => {
+    const out = join(dir, 'd-agent.jsonl');
+    // The shell and every agent it starts ignore SIGINT (an ignored signal stays ignored across exec).
+    const sessionFile = start('d', `trap '' INT; while true; do ${agent('bluebird again', out)}; done`);
+    await tmux.waitForScreen('d', /Let this request through\?/);
+    tmux.keys('d', 'C-c');
+    await tmux.waitForScreen('d', /✖ request #1 denied: cancelled at the prompt \(Ctrl-C\)[\s\S]*Let this request through\?/, true);
+    tmux.keys('d', 'C-c');
+    const end = await tmux.waitForScreen('d', /session saved to/, true, 30_000);
+    expect(end).toContain('Ctrl-C twice: guardrun is stopping the run');
+    expect(readLines(sessionFile).at(-1)).toMatchObject({ type: 'session.end', reason: 'signal', exitCode: 143 });
+    expect(results(out).every((r) => r.ok === false)).toBe(true);
   });
 });
