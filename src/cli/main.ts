@@ -1,6 +1,7 @@
 // argv -> command -> exit code. The only place (with its commands) that reads argv, prints or exits.
 import { Command, CommanderError } from 'commander';
-import { GuardrunError } from '../errors.js';
+import { toGuardrunError } from '../errors.js';
+import { terminalSafe } from '../secrets/terminal-text.js';
 import { VERSION } from '../version.js';
 import { processIO, type CliIO } from './io.js';
 import { colorsFor, formatError } from './output.js';
@@ -67,9 +68,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     // Help and version are "errors" to commander; they exit 0.
     if (error instanceof CommanderError && error.exitCode === 0) return 0;
-    const reported = error instanceof CommanderError ? usageError(error) : error;
+    const reported = toGuardrunError(error instanceof CommanderError ? usageError(error) : error);
     io.stderr.write(formatError(reported, colorsFor(io.stderr, io.env)));
-    return reported instanceof GuardrunError ? reported.exitCode : 70;
+    // A script that asked for JSON gets its error as JSON too, on stdout where it reads.
+    if (own.includes('--json')) io.stdout.write(JSON.stringify({ error: { code: reported.code, message: terminalSafe(reported.message), fix: reported.fix === undefined ? undefined : terminalSafe(reported.fix), exitCode: reported.exitCode } }) + '\n');
+    return reported.exitCode;
   }
 }
 

@@ -1,5 +1,7 @@
 // How `guardrun replay` reads on a terminal: the timeline, the chain check, the verify table, the re-run summary.
 import type { ChalkInstance } from 'chalk';
+import { basename } from 'node:path';
+import type { SessionSummary } from '../replay/find-sessions.js';
 import { formatUsd } from '../cost/format-usd.js';
 import type { RecordedBody, StreamChunk } from '../recording/format.js';
 import type { ChainReport } from '../recording/verify-chain.js';
@@ -20,17 +22,37 @@ export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
   else out.push(...table(doc.exchanges.map(rowOf), (row, col, text) => (col === 5 ? decisionColor(doc.exchanges[row], c)(text) : text)));
   for (const [i, v] of doc.exchanges.entries()) {
     const notes = notesOf(v);
-    const full = v.requestBody !== undefined || v.responseBody !== undefined || v.responseEvents !== undefined;
+    const full = v.requestBody !== undefined || v.responseBody !== undefined || v.responseEvents !== undefined || v.responseText !== undefined;
     if (notes.length === 0 && !full) continue;
     if (i === 0 || full) out.push('');
     out.push(`  ${c.bold(`#${v.id}`)} ${notes.map((n) => c.dim(n)).join(`\n     `)}`.trimEnd());
     if (v.requestBody) out.push(indent(`request  ${bodyText(v.requestBody)}`, 5));
     if (v.responseBody) out.push(indent(`response ${bodyText(v.responseBody)}`, 5));
+    if (v.responseText !== undefined) out.push(indent(`response (stream, assembled) ${v.responseText === '' ? '(no text)' : v.responseText}`, 5));
     if (v.responseEvents) out.push(indent(`response (stream, ${v.responseEvents.length} events)\n${eventsText(v.responseEvents)}`, 5));
   }
   out.push('', totalsLine(doc, c), chainLine(doc.chain, c));
   return out.join('\n') + '\n';
 }
+
+/** `guardrun replay DIR`: time, command, requests, spend, denials, exit; newest first. */
+export function renderList(sessions: SessionSummary[], dir: string, c: ChalkInstance): string {
+  if (sessions.length === 0) return `${c.dim(`no session files in ${dir}`)}\n`;
+  const rows = sessions.map((s) => [
+    s.time ? s.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '?',
+    s.complete ? `${s.requests} req` : c.yellow('open'),
+    s.complete ? usd(s.costUsd ?? 0) : '',
+    s.complete ? (s.denied ? c.red(`${s.denied} denied`) : '0 denied') : '',
+    s.complete ? `exit ${s.exitCode}` : '',
+    (s.command ?? []).join(' ').slice(0, 60),
+    basename(s.file),
+  ]);
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => stripAnsi(r[col]).length)));
+  return rows.map((r) => r.map((cell, col) => cell + ' '.repeat(widths[col] - stripAnsi(cell).length)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 /** Warnings for stderr: cut-off and corrupt lines, a missing closing line. */
 export function renderProblems(session: Pick<RecordedSession, 'problems' | 'truncated' | 'complete' | 'lines'>, c: ChalkInstance): string {

@@ -4,6 +4,8 @@ import type { Decider, RecordedBody, StreamChunk, TokenUsage } from '../recordin
 import type { LineProblem, RecordedSession } from '../recording/reader.js';
 import { verifyChain, type ChainReport } from '../recording/verify-chain.js';
 import { outcomeOf, outlineSession, upstreamErrorOf, type OutcomeKind, type RecordedExchange } from './exchanges.js';
+import { apiPathOf } from './recorded-facts.js';
+import { streamText } from './stream-text.js';
 
 export const SHOW_DOCUMENT_VERSION = 1;
 export type OnlyFilter = 'denied' | 'approved' | 'errors';
@@ -35,6 +37,9 @@ export interface ExchangeView {
   /** With `--full`: the bodies as recorded (masked). */
   requestBody?: RecordedBody;
   responseBody?: RecordedBody;
+  /** With `--full`, for a streamed answer: its text and tool calls, assembled from the events. */
+  responseText?: string;
+  /** With `--events`: a streamed answer's events as recorded. */
   responseEvents?: StreamChunk[];
 }
 
@@ -49,14 +54,25 @@ export interface ShowTotals {
   exitCode?: number;
 }
 
+/** The session as every `--json` document of `guardrun replay` describes it (show, verify, verify-only). */
+export interface SessionInfo {
+  id: string; guardrun: string; formatVersion: number; sourceVersion: number; time: string; command: string[]; cwd: string;
+  providers: string[]; upstreams: Record<string, string>; policy?: { source: string; sha256: string }; replayOf?: { file: string; session: string };
+}
+
+export function sessionInfo(session: RecordedSession): SessionInfo {
+  const h = session.header;
+  return {
+    id: h.session, guardrun: h.guardrun, formatVersion: h.version, sourceVersion: session.sourceVersion, time: h.time, command: h.command ?? [], cwd: h.cwd,
+    providers: h.providers ?? [], upstreams: (h.upstreams ?? {}) as Record<string, string>, policy: h.policy, replayOf: h.replayOf,
+  };
+}
+
 export interface ShowDocument {
   guardrunReplay: typeof SHOW_DOCUMENT_VERSION;
   mode: 'show';
   file: string;
-  session: {
-    id: string; guardrun: string; formatVersion: number; sourceVersion: number; time: string; command: string[]; cwd: string;
-    providers: string[]; upstreams: Record<string, string>; policy?: { source: string; sha256: string }; replayOf?: { file: string; session: string };
-  };
+  session: SessionInfo;
   complete: boolean;
   truncated: boolean;
   problems: LineProblem[];
@@ -65,11 +81,18 @@ export interface ShowDocument {
   totals: ShowTotals;
 }
 
-export function describeSession(session: RecordedSession, options: { full?: boolean; only?: OnlyFilter } = {}): ShowDocument {
+export interface DescribeOptions {
+  /** Bodies as recorded, and streamed answers as assembled text. */
+  full?: boolean;
+  /** Streamed answers' raw events as recorded. */
+  events?: boolean;
+  only?: OnlyFilter;
+}
+
+export function describeSession(session: RecordedSession, options: DescribeOptions = {}): ShowDocument {
   const outline = outlineSession(session);
   const start = Date.parse(session.header.time);
-  const views = outline.exchanges.map((ex) => viewOf(ex, start, options.full === true));
-  const h = session.header;
+  const views = outline.exchanges.map((ex) => viewOf(ex, start, options));
   const end = outline.end;
   // Without the closing line: up to the last event that carries a time.
   const lastTime = [...session.events].reverse().find((e) => 'time' in e.event)?.event as { time: string } | undefined;
@@ -78,10 +101,7 @@ export function describeSession(session: RecordedSession, options: { full?: bool
     guardrunReplay: SHOW_DOCUMENT_VERSION,
     mode: 'show',
     file: session.file,
-    session: {
-      id: h.session, guardrun: h.guardrun, formatVersion: h.version, sourceVersion: session.sourceVersion, time: h.time, command: h.command ?? [], cwd: h.cwd,
-      providers: h.providers ?? [], upstreams: (h.upstreams ?? {}) as Record<string, string>, policy: h.policy, replayOf: h.replayOf,
-    },
+    session: sessionInfo(session),
     complete: session.complete,
     truncated: session.truncated,
     problems: session.problems,
@@ -111,7 +131,7 @@ function isApproved(v: ExchangeView): boolean {
   return v.decision?.verdict === 'allow' && (v.decision.decidedBy === 'human' || v.decision.decidedBy === 'session-grant');
 }
 
-function viewOf(ex: RecordedExchange, start: number, full: boolean): ExchangeView {
+function viewOf(ex: RecordedExchange, start: number, options: DescribeOptions): ExchangeView {
   const req = ex.request;
   const res = ex.response;
   const outcome = outcomeOf(ex);
@@ -137,10 +157,11 @@ function viewOf(ex: RecordedExchange, start: number, full: boolean): ExchangeVie
     ttfbMs: res?.ttfbMs,
     durationMs: res?.durationMs,
   };
-  if (full) {
+  if (options.full) {
     view.requestBody = req?.body;
     view.responseBody = res?.body;
-    view.responseEvents = res?.events;
+    if (req && res?.events) view.responseText = streamText(req.provider, apiPathOf(req), res.events.map((e) => e.data));
   }
+  if (options.events) view.responseEvents = res?.events;
   return view;
 }

@@ -1,5 +1,5 @@
 // `guardrun replay` in-process: show, --json, --only, --full, --verify-only, --verify/--policy, errors.
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -80,8 +80,11 @@ describe('guardrun replay FILE (show)', () => {
     expect(bad.stderr).toMatch(/--only takes denied, approved, errors, not "everything" \[E_USAGE\]/);
     const full = await cli(['replay', fixture('streamed.jsonl'), '--full']);
     expect(full.stdout).toContain('"content": "Clean the build directory.');
-    expect(full.stdout).toMatch(/response \(stream, \d+ events\)/);
-    expect(full.stdout).toContain('data: [DONE]');
+    expect(full.stdout).toMatch(/response \(stream, assembled\) tool \w+: /);
+    expect(full.stdout).not.toContain('data: [DONE]');
+    const events = await cli(['replay', fixture('streamed.jsonl'), '--events']);
+    expect(events.stdout).toMatch(/response \(stream, \d+ events\)/);
+    expect(events.stdout).toContain('data: [DONE]');
     const denied = await cli(['replay', fixture('denied.jsonl'), '--full']);
     expect(denied.stdout).toContain('[REDACTED:openai-key]');
   });
@@ -107,7 +110,8 @@ describe('guardrun replay FILE (show)', () => {
     const lines = sealEvents([startEvent(), chatRequest(1, 'a'), chatResponse(1, 'A'), chatRequest(2, 'b'), chatResponse(2, 'B')]).split('\n');
     lines[2] = '{"seq":3,"type":"respo';
     const r = await cli(['replay', tempFile('corrupt.jsonl', lines.join('\n'))]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the chain cannot hold across a line that is not what guardrun wrote
+    expect(r.stdout).toContain('chain BROKEN');
     expect(r.stderr).toMatch(/warning: line 3: not valid JSON/);
     expect(r.stdout).toMatch(/#1 .*no response recorded/);
     expect(r.stdout).toMatch(/#2 .*allowed\s+200/);
@@ -188,3 +192,83 @@ describe('guardrun replay FILE --policy P / --verify', () => {
     expect(doc.differences).toEqual([expect.objectContaining({ id: 1, phase: 'request', now: expect.objectContaining({ verdict: 'deny' }) })]);
   });
 });
+
+describe('guardrun replay: which session, and what makes it exit 1', () => {
+  /** A project directory holding `.guardrun/sessions` with copies of golden files under sortable names. */
+  function project(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'guardrun-replay-project-'));
+    const sessions = join(dir, '.guardrun', 'sessions');
+    mkdirSync(sessions, { recursive: true });
+    for (const [name, golden] of Object.entries(files)) copyFileSync(join(ROOT, fixture(golden)), join(sessions, name));
+    return dir;
+  }
+
+  it('with no file, and with --last, shows the newest session of the project (also from a subdirectory)', async () => {
+    const dir = project({ '2026-01-01T00-00-00Z-aaaaaaaaaaaa.jsonl': 'plain.jsonl', '2026-02-01T00-00-00Z-bbbbbbbbbbbb.jsonl': 'denied.jsonl' });
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'sub'));
+    for (const args of [['replay', '--json'], ['replay', '--last', '--json']]) {
+      const r = await cli(args, { cwd: join(dir, 'sub') });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).file).toBe(join(dir, '.guardrun', 'sessions', '2026-02-01T00-00-00Z-bbbbbbbbbbbb.jsonl'));
+    }
+  });
+
+  it('with no session anywhere: a clear error, and as JSON on stdout with --json', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'guardrun-replay-empty-'));
+    const r = await cli(['replay', '--json'], { cwd: empty });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/no session files found .*\[E_SESSION_FILE\]/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'E_SESSION_FILE', exitCode: 78, message: expect.stringContaining('no session files') } });
+  });
+
+  it('a directory lists its sessions: time, requests, spend, denials, exit, command', async () => {
+    const dir = project({ '2026-01-01T00-00-00Z-aaaaaaaaaaaa.jsonl': 'plain.jsonl', '2026-02-01T00-00-00Z-bbbbbbbbbbbb.jsonl': 'denied.jsonl', '2026-03-01T00-00-00Z-cccccccccccc.jsonl': 'truncated.jsonl' });
+    const r = await cli(['replay', join(dir, '.guardrun', 'sessions')]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/open .*2026-03-01T00-00-00Z-cccccccccccc\.jsonl$/); // newest first; cut off
+    expect(rows[1]).toMatch(/\d+ req\s+\$[\d.]+\s+1 denied\s+exit \d+/);
+    const json = JSON.parse((await cli(['replay', join(dir, '.guardrun', 'sessions'), '--json'])).stdout);
+    expect(json.mode).toBe('list');
+    expect(json.sessions.map((x: { complete: boolean }) => x.complete)).toEqual([false, true, true]);
+  });
+
+  it('show exits 1 on a broken chain; --strict also on a missing closing line', async () => {
+    expect((await cli(['replay', fixture('tampered.jsonl')])).code).toBe(1);
+    expect((await cli(['replay', fixture('truncated.jsonl')])).code).toBe(0);
+    expect((await cli(['replay', fixture('truncated.jsonl'), '--strict'])).code).toBe(1);
+    expect((await cli(['replay', fixture('truncated.jsonl'), '--verify-only', '--strict'])).code).toBe(1);
+    expect((await cli(['replay', fixture('plain.jsonl'), '--strict'])).code).toBe(0);
+  });
+
+  it('--verify-only with --policy checks both the chain and the decisions', async () => {
+    const strict = tempFile('strict.yaml', 'version: 1\nmodels:\n  allow: ["none-*"]\n');
+    const r = await cli(['replay', fixture('plain.jsonl'), '--verify-only', '--policy', strict, '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.mode).toBe('verify');
+    expect(doc.differences.length).toBeGreaterThan(0);
+    expect(doc.chain.ok).toBe(true);
+    expect((await cli(['replay', fixture('tampered.jsonl'), '--verify-only', '--policy', tempFile('loose.yaml', 'version: 1\n')])).code).toBe(1);
+  });
+
+  it('every --json mode describes the session the same way', async () => {
+    const show = JSON.parse((await cli(['replay', fixture('plain.jsonl'), '--json'])).stdout).session;
+    const verifyOnly = JSON.parse((await cli(['replay', fixture('plain.jsonl'), '--verify-only', '--json'])).stdout).session;
+    const verify = JSON.parse((await cli(['replay', fixture('plain.jsonl'), '--policy', tempFile('p.yaml', 'version: 1\n'), '--json'])).stdout).session;
+    expect(show).toMatchObject({ id: expect.any(String), command: expect.any(Array) });
+    expect(verifyOnly).toEqual(show);
+    expect(verify).toEqual(show);
+  });
+
+  it('recorded text with terminal escapes is shown as visible escapes, never interpreted', async () => {
+    const file = tempFile('evil.jsonl', sealEvents([startEvent(), chatRequest(1, 'a', { model: 'gpt\u001b]52;c;ZXZpbA==\u0007\u001b[2J' }), chatResponse(1, 'A')]));
+    const r = await cli(['replay', file]);
+    expect(r.stdout).not.toContain('\u001b]52');
+    expect(r.stdout).not.toContain('\u001b[2J');
+    expect(r.stdout).toContain('\\x1b]52;c;');
+  });
+});
+

@@ -2,21 +2,27 @@
 // policy (--verify / --policy), or re-run an agent against it offline (`-- <command>`).
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, GuardrunError } from '../../errors.js';
 import { loadPolicy } from '../../policy/load.js';
 import { readSession, type RecordedSession } from '../../recording/reader.js';
 import { verifyChain } from '../../recording/verify-chain.js';
 import { startRerun } from '../../replay/rerun.js';
-import { describeSession, ONLY_FILTERS, SHOW_DOCUMENT_VERSION, type OnlyFilter } from '../../replay/show.js';
+import { describeSession, ONLY_FILTERS, sessionInfo, SHOW_DOCUMENT_VERSION, type OnlyFilter } from '../../replay/show.js';
+import { listSessions, newestSession } from '../../replay/find-sessions.js';
+import { terminalSafe } from '../../secrets/terminal-text.js';
 import { verifySession } from '../../replay/verify-policy.js';
 import type { CommandContext } from '../context.js';
 import { guardSetup } from '../guard-setup.js';
 import { colorsFor } from '../output.js';
-import { chainLine, renderProblems, renderRerun, renderShow, renderVerify } from '../replay-print.js';
+import { chainLine, renderList, renderProblems, renderRerun, renderShow, renderVerify } from '../replay-print.js';
 
 interface ReplayFlags {
   full?: boolean;
+  events?: boolean;
+  last?: boolean;
+  strict?: boolean;
   json?: boolean;
   only?: string;
   verify?: boolean;
@@ -32,24 +38,27 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
   program
     .command('replay')
     .description('show a session file, check its hash chain, re-check it against a policy, or re-run an agent against it offline')
-    .argument('<file>', 'a session file (.jsonl)')
-    .option('--full', 'show request and response bodies (as recorded, masked)')
-    .option('--json', 'print one JSON document for scripts (see docs/session-format.md)')
+    .argument('[file]', 'a session file (.jsonl), or a directory of them to list; default: the newest session of this project')
+    .option('--last', "the newest session of this project (.guardrun/sessions here or up to the repository root)")
+    .option('--full', 'show request and response bodies (as recorded, masked); a streamed answer as its assembled text')
+    .option('--events', "show a streamed answer's raw events as recorded")
+    .option('--json', 'print one JSON document for scripts (see docs/session-format.md); errors too, as {"error": …}')
     .option('--only <what>', `show only some exchanges: ${ONLY_FILTERS.join(' | ')}`)
+    .option('--strict', 'exit 1 also when the session has no closing line (cut off, or still running)')
     .option('--verify', 're-check every decision under the policy (./guardrun.yaml, or --policy); exit 1 if any differs')
     .option('--policy <file>', 'the policy to re-check against (implies --verify), or in force during a re-run')
-    .option('--verify-only', 'only check the hash chain; exit 1 if it is broken')
+    .option('--verify-only', 'only check the hash chain; exit 1 if it is broken (with --policy: the chain and the decisions)')
     .option('--realtime', 're-run with the recorded timing (time to first byte, stream event gaps)')
     .option('--session-file <path>', "where the re-run writes its own session record")
     .option('--ci', 're-run without asking: deny whatever needs approval (recorded approvals still stand)')
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the re-run child', '10')
     .addHelpText('after', '\nRe-run an agent offline against the recording:\n  guardrun replay FILE [--policy P] [--realtime] -- node agent.js')
-    .action(async (file: string, flags: ReplayFlags) => {
+    .action(async (file: string | undefined, flags: ReplayFlags) => {
       ctx.setExitCode(await replay(file, flags, ctx));
     });
 }
 
-async function replay(file: string, flags: ReplayFlags, ctx: CommandContext): Promise<number> {
+async function replay(file: string | undefined, flags: ReplayFlags, ctx: CommandContext): Promise<number> {
   const only = parseOnly(flags.only);
   const command = ctx.childArgv;
   if (command !== undefined) {
@@ -58,7 +67,10 @@ async function replay(file: string, flags: ReplayFlags, ctx: CommandContext): Pr
   } else if (flags.realtime || flags.sessionFile) {
     throw new GuardrunError('E_USAGE', '--realtime and --session-file apply to a re-run only', 'add the agent command after --, e.g. guardrun replay FILE --realtime -- node agent.js');
   }
-  const session = await readSession(resolve(ctx.io.cwd, file));
+  if (file !== undefined && flags.last) throw new GuardrunError('E_USAGE', 'give a session file or --last, not both', 'guardrun replay FILE, or guardrun replay --last');
+  const path = file === undefined ? await newestSession(ctx.io.cwd) : resolve(ctx.io.cwd, file);
+  if (file !== undefined && (await isDirectory(path))) return list(path, flags, ctx);
+  const session = await readSession(path);
   const err = colorsFor(ctx.io.stderr, ctx.io.env);
   const out = colorsFor(ctx.io.stdout, ctx.io.env);
   const problems = renderProblems(session, err);
@@ -67,29 +79,57 @@ async function replay(file: string, flags: ReplayFlags, ctx: CommandContext): Pr
     ctx.io.stderr.write(problems);
     return rerun(session, command, flags, ctx);
   }
-  if (flags.verifyOnly) return verifyOnly(session, flags, ctx, problems);
+  // --verify-only with a policy does both: the chain, then every decision.
+  if (flags.verifyOnly && flags.policy === undefined) return verifyOnly(session, flags, ctx, problems);
   if (flags.verify || flags.policy !== undefined) {
     const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
     const result = verifySession(session, policy);
     const chain = verifyChain(session.lines);
     if (flags.json) {
-      const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify', file: session.file, session: session.header.session, ...result, chain, problems: session.problems };
+      const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify', file: session.file, session: sessionInfo(session), ...result, chain, problems: session.problems };
       ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     } else {
       ctx.io.stderr.write(problems);
       if (!chain.ok) ctx.io.stderr.write(chainLine(chain, err) + '\n');
-      ctx.io.stdout.write(renderVerify(result, session, out));
+      ctx.io.stdout.write(renderVerify(forTerminal(result), session, out));
     }
-    return result.differences.length > 0 ? EXIT.replayMismatch : 0;
+    return result.differences.length > 0 || !chain.ok || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
   }
 
-  const doc = describeSession(session, { full: flags.full, only });
+  const doc = describeSession(session, { full: flags.full, events: flags.events, only });
   if (flags.json) ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else {
     ctx.io.stderr.write(problems);
-    ctx.io.stdout.write(renderShow(doc, out));
+    ctx.io.stdout.write(renderShow(forTerminal(doc), out));
   }
+  // A broken chain is a finding, as it is for --verify-only; --strict also wants the closing line.
+  return !doc.chain.ok || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
+}
+
+/** `guardrun replay DIR`: one line per session, newest first. */
+async function list(dir: string, flags: ReplayFlags, ctx: CommandContext): Promise<number> {
+  const sessions = await listSessions(dir);
+  if (flags.json) ctx.io.stdout.write(JSON.stringify({ guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'list', dir, sessions }, null, 2) + '\n');
+  else ctx.io.stdout.write(renderList(forTerminal(sessions), dir, colorsFor(ctx.io.stdout, ctx.io.env)));
   return 0;
+}
+
+/** Recorded strings are the agent's and the model's: made safe for the terminal before anything is printed. */
+function forTerminal<T>(value: T): T {
+  if (typeof value === 'string') return terminalSafe(value) as T;
+  if (Array.isArray(value)) return value.map(forTerminal) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forTerminal(v)])) as T;
+  }
+  return value;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandContext, problems: string): number {
@@ -98,13 +138,13 @@ function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandCo
   const corrupt = session.problems.filter((p) => p.kind !== 'truncated');
   const ok = chain.ok && corrupt.length === 0;
   if (flags.json) {
-    const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify-only', file: session.file, session: session.header.session, ok, chain, problems: session.problems, complete: session.complete, truncated: session.truncated };
+    const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify-only', file: session.file, session: sessionInfo(session), ok, chain, problems: session.problems, complete: session.complete, truncated: session.truncated };
     ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   } else {
     ctx.io.stderr.write(problems);
     ctx.io.stdout.write(chainLine(chain, colorsFor(ctx.io.stdout, ctx.io.env)) + '\n');
   }
-  return ok ? 0 : EXIT.replayMismatch;
+  return ok && !(flags.strict && !session.complete) ? 0 : EXIT.replayMismatch;
 }
 
 async function rerun(session: RecordedSession, command: string[], flags: ReplayFlags, ctx: CommandContext): Promise<number> {
