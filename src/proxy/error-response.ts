@@ -14,6 +14,7 @@ const OPENAI_TYPE: Record<number, string> = {
   403: 'permission_denied',
   404: 'not_found_error',
   413: 'invalid_request_error',
+  415: 'invalid_request_error',
   502: 'upstream_error',
   504: 'upstream_error',
 };
@@ -24,6 +25,7 @@ const ANTHROPIC_TYPE: Record<number, string> = {
   403: 'permission_error',
   404: 'not_found_error',
   413: 'request_too_large',
+  415: 'invalid_request_error',
   502: 'api_error',
   504: 'api_error',
 };

@@ -10,7 +10,17 @@ import type { Exchange, Guard, ScannedText } from './types.js';
 const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
 const MAX_BINARY_BYTES = 256 * 1024;
 
-export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, headers: IncomingHttpHeaders): void {
+/** How a request body arrived when it was compressed; with `refused`, why it was not decoded (the body is then not recorded). */
+export interface ArrivedEncoding {
+  /** The `Content-Encoding` header as the agent sent it. */
+  header: string;
+  /** Bytes on the wire. */
+  bytes: number;
+  refused?: string;
+}
+
+/** Writes the `request` event: the body as the guard saw it (decoded when it arrived compressed), masked. */
+export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, headers: IncomingHttpHeaders, encoding?: ArrivedEncoding): void {
   recorder.write({
     type: 'request',
     id: ex.id,
@@ -22,7 +32,10 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     model: ex.model === undefined ? undefined : guard.maskText(ex.model),
     stream: ex.stream,
     headers: maskHeaderValues(recordableHeaders(headers), guard.maskText),
-    body: recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
+    contentEncoding: encoding && guard.maskText(encoding.header),
+    encodedBytes: encoding?.bytes,
+    // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
+    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
   });
 }
 

@@ -50,6 +50,10 @@ export interface RequestEvent {
   model?: string;
   stream: boolean;
   headers: Record<string, string>;
+  /** The `Content-Encoding` the body arrived with (`zstd`, `gzip, br`); `body` is then the decoded body. */
+  contentEncoding?: string;
+  /** Size of the body as it arrived, before decoding; set with `contentEncoding`. */
+  encodedBytes?: number;
   body?: RecordedBody;
   bodySha256?: string;
 }

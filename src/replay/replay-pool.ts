@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Provider } from '../providers.js';
+import { decodeRequestBody } from '../proxy/content-encoding.js';
 import { errorBody, errorHeaders } from '../proxy/error-response.js';
 import type { UpstreamPool } from '../proxy/upstream.js';
 import type { RecordedBody } from '../recording/format.js';
@@ -68,7 +69,7 @@ export function createReplayPools(o: ReplayPoolOptions): ReplayPools {
       const n = ++seen;
       const method = String(options.method);
       const path = o.mask(agentPath(provider, o.prefixes[provider] ?? '', String(options.path)));
-      const live = liveRecordedBody(toBuffer(options.body), contentTypeOf(options.headers), o.mask);
+      const live = liveRecordedBody(await decodedBody(options), headerOf(options.headers, 'content-type'), o.mask);
       const key = keyOf(method, path, live);
       const hit = entries.find((e) => !e.used && e.key === key && 'answer' in e.answer);
       if (hit && 'answer' in hit.answer) {
@@ -135,10 +136,22 @@ function toBuffer(body: Dispatcher.RequestOptions['body']): Buffer | undefined {
   throw new Error('the replay upstream takes whole bodies only');
 }
 
-function contentTypeOf(headers: Dispatcher.RequestOptions['headers']): string {
+/**
+ * The body as the recorder saw it: a compressed one decoded (the proxy forwards the agent's compressed bytes
+ * when nothing was redacted, and the recording holds the decoded body). Undecodable stays as is: no match.
+ */
+async function decodedBody(options: Dispatcher.RequestOptions): Promise<Buffer | undefined> {
+  const raw = toBuffer(options.body);
+  const encoding = headerOf(options.headers, 'content-encoding');
+  if (!raw || !encoding) return raw;
+  const decoded = await decodeRequestBody(raw, encoding);
+  return 'error' in decoded ? raw : decoded.body;
+}
+
+function headerOf(headers: Dispatcher.RequestOptions['headers'], wanted: string): string {
   if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return '';
   for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (name.toLowerCase() === 'content-type') return String(Array.isArray(value) ? value[0] : value);
+    if (name.toLowerCase() === wanted) return Array.isArray(value) ? value.join(', ') : String(value);
   }
   return '';
 }

@@ -82,6 +82,22 @@ describe('verifySession against stricter and looser policies', () => {
     expect(result.differences).toEqual([]);
     expect(result.notes).toEqual([expect.stringMatching(/^#1: the recorded response decision was kept/)]);
   });
+
+  it('does not re-decide a request guardrun refused unread (a body it could not decode), and says so', () => {
+    const refused = (id: number, code: string) => ({ type: 'response', id, time: '2026-01-01T00:00:01.000Z', status: 413, headers: {}, durationMs: 1, error: { code, message: 'refused' }, source: 'guardrun' });
+    const text = sealEvents([
+      startEvent(),
+      chatRequest(1, '', { model: undefined, contentEncoding: 'zstd', encodedBytes: 2086, body: { omitted: 'not decoded (guardrun_body_too_large)', bytes: 2086 } }),
+      refused(1, 'guardrun_body_too_large'),
+      chatRequest(2, 'hi', { model: undefined, body: undefined }),
+      refused(2, 'guardrun_upstream_unreachable'),
+    ]);
+    const result = verifySession(parseSession(text, 't.jsonl'), inline('version: 1\n'));
+    expect(result.notes).toEqual(['#1: not re-checked: guardrun refused it before any policy check (guardrun_body_too_large)']);
+    // Any other guardrun answer was decided by the policy first: still re-checked (no model now: denied).
+    expect(result.decisions.map((d) => d.id)).toEqual([2]);
+    expect(result.differences).toEqual([expect.objectContaining({ id: 2, now: expect.objectContaining({ verdict: 'deny', rules: ['model'] }) })]);
+  });
 });
 
 describe('recorded facts mirror what the live guard saw', () => {

@@ -53,6 +53,11 @@ export function verifySession(session: RecordedSession, loaded: LoadedPolicy): V
   for (const ex of outlineSession(session).exchanges) {
     const req = ex.request;
     if (!req) continue;
+    const refused = refusedUnread(ex);
+    if (refused) {
+      notes.push(`#${ex.id}: not re-checked: guardrun refused it before any policy check (${refused})`);
+      continue;
+    }
     const facts = recordedRequestFacts(req, ex.spendBeforeUsd, ctx);
     const recordedRequest = recordedSummary(ex, 'request');
     const nowRequest = settleNow(evaluator.request(facts), recordedRequest);
@@ -88,6 +93,16 @@ function recordedSummary(ex: RecordedExchange, phase: 'request' | 'response'): D
   // The live guard writes no decision when its check pipeline throws: it denies with guardrun_check_error.
   if (phase === 'request' && err?.code === 'guardrun_check_error') return { verdict: 'deny', decidedBy: 'error', rules: [err.code], reason: err.message };
   return allowSummary();
+}
+
+/**
+ * The code of guardrun's refusal when it answered a request itself before the policy saw it (a body it could
+ * not decode, repeated JSON keys): no policy decides on a body nobody could read.
+ */
+function refusedUnread(ex: RecordedExchange): string | undefined {
+  const code = ex.response?.source === 'guardrun' ? ex.response.error?.code : undefined;
+  if (ex.decisions.length > 0 || !code) return undefined;
+  return /^guardrun_(body_|duplicate_json_keys$)/.test(code) ? code : undefined;
 }
 
 function summaryOf(d: DecisionEvent): DecisionSummary {

@@ -13,6 +13,8 @@ import type { Upstream } from '../upstream.js';
 import { forwardHeaders } from '../headers.js';
 import { Cancel } from '../cancel.js';
 import { hasDuplicateKeys } from '../duplicate-keys.js';
+import { decodeRequestBody, encodeRequestBody, MAX_DECODED_BYTES, type Coding } from '../content-encoding.js';
+import type { ArrivedEncoding } from '../record-exchange.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -22,6 +24,8 @@ export interface HandlerOptions {
   guard: Guard;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest request body once its Content-Encoding is undone, in bytes (default MAX_DECODED_BYTES, 64 MiB). */
+  maxDecodedBytes?: number;
 }
 
 const NO_KEY_FIX: Record<Provider, string> = {
@@ -75,15 +79,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   res.on('close', () => {
     if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
   });
-  const body = await readBody(req, o.maxBodyBytes);
-  if (body === undefined) {
+  const raw = await readBody(req, o.maxBodyBytes);
+  if (raw === undefined) {
     return sendError(res, route.provider, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` });
   }
+  // A compressed body is checked, masked and recorded decoded, exactly like one sent plain.
+  const started = performance.now();
+  const header = req.headers['content-encoding'];
+  const encoding: ArrivedEncoding | undefined = header === undefined ? undefined : { header: String(header), bytes: raw.length };
+  const decoded = await decodeRequestBody(raw, header, o.maxDecodedBytes ?? MAX_DECODED_BYTES);
+  if ('error' in decoded) return refuseBody(req, res, route, o, { id: nextId(), started }, decoded.error, encoding ?? { header: '', bytes: raw.length });
+  const body = decoded.body;
   const exchange = classify(req, route, body, nextId());
+  exchange.startedMs = started;
   const duplicateKeys = exchange.text !== undefined && exchange.json !== undefined && hasDuplicateKeys(exchange.text, exchange.json);
   // Its parsed form hides the repeated values: record (and mask) such a body as plain text.
   if (duplicateKeys) exchange.json = undefined;
-  recordRequest(o.recorder, o.guard, exchange, req.headers);
+  recordRequest(o.recorder, o.guard, exchange, req.headers, encoding);
   if (duplicateKeys) {
     const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
     sendError(res, route.provider, refused);
@@ -110,13 +122,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
 
   const headers = forwardHeaders(req.headers);
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
+  const encodeStart = performance.now();
+  const sent = await upstreamBody(raw, decoded.codings, verdict.body, headers);
+  exchange.guardMs += performance.now() - encodeStart;
   let upstreamRes;
   try {
     upstreamRes = await upstream.pool.request({
       method: req.method as 'POST',
       path: upstream.prefix + route.upstreamPath,
       headers,
-      body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? (verdict.body ?? body) : undefined,
+      body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
       signal: abort,
     });
   } catch (error) {
@@ -129,6 +144,31 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     return;
   }
   await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream' });
+}
+
+/**
+ * The bytes for the upstream: the agent's own when the guard left the body alone (with its Content-Encoding),
+ * else the changed body encoded again like the agent's, or sent identity (header removed) when this Node
+ * cannot encode one of the codings (zstd before Node 22.15). undici sets Content-Length from the bytes.
+ */
+async function upstreamBody(raw: Buffer, codings: Coding[], changed: Buffer | undefined, headers: Record<string, string | string[]>): Promise<Buffer> {
+  if (changed === undefined) return raw;
+  if (codings.length === 0) return changed;
+  const encoded = await encodeRequestBody(changed, codings);
+  if (encoded.contentEncoding === undefined) delete headers['content-encoding'];
+  else headers['content-encoding'] = encoded.contentEncoding;
+  return encoded.body;
+}
+
+/** A body guardrun could not decode (415, 413, 400): refused, recorded with its size only, never its bytes. */
+function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullable<ReturnType<typeof routeOf>>, o: HandlerOptions, at: { id: number; started: number }, error: ProxyError, encoding: ArrivedEncoding): void {
+  const exchange = classify(req, route, Buffer.alloc(0), at.id);
+  exchange.startedMs = at.started;
+  const refused: ProxyError = { ...error, message: o.guard.maskText(error.message) }; // it may quote the agent's header
+  recordRequest(o.recorder, o.guard, exchange, req.headers, { ...encoding, refused: `not decoded (${refused.code})` });
+  sendError(res, route.provider, refused);
+  recordGuardrunAnswer(o.recorder, exchange, refused);
+  o.guard.finish(exchange, { status: refused.status, usage: undefined, costUsd: undefined, denied: true });
 }
 
 function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
