@@ -26,9 +26,7 @@ if [ "${TEST_SETUP_INSTALL:-auto}" != never ] && [ "$(id -u)" = 0 ] && command -
   exit 1
 fi
 
-cat >&2 <<MSG
-test-setup: the test suite needs system packages that are not installed:$missing
-fix: as root on Debian/Ubuntu: apt-get install -y$missing dbus-x11
-     (or run \`sudo sh scripts/test-setup.sh\`, then \`npm test\` again)
-MSG
+printf '%s\n' "test-setup: the test suite needs system packages that are not installed:$missing" \
+  "fix: as root on Debian/Ubuntu: apt-get install -y$missing dbus-x11" \
+  "     (or run \`sudo sh scripts/test-setup.sh\`, then \`npm test\` again)" >&2
 exit 1

@@ -135,6 +135,21 @@ describe('policy discovery', () => {
     expect(String(r.stderr)).toMatch(/has 2 problems:\n {2}.*:3: models\.allow.*\n {2}.*:7: rules\[0\]/);
   });
 
+  it('policy check and policy show speak JSON; a problem is an error document on stdout', async () => {
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'version: 1\nrules:\n  - { id: x, on: request, match: { words: [a] }, action: deny }\n');
+    const check = await guardrun(['policy', 'check', good, '--json']);
+    expect(check.exitCode).toBe(0);
+    expect(JSON.parse(String(check.stdout))).toMatchObject({ ok: true, source: good, rules: 1 });
+    const show = await guardrun(['policy', 'show', '--policy', good, '--json']);
+    expect(JSON.parse(String(show.stdout))).toMatchObject({ source: good, policy: { rules: [{ id: 'x' }], secrets: { outbound: 'redact' } } });
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nmodels:\n  alow: []\n');
+    const broken = await guardrun(['policy', 'check', bad, '--json']);
+    expect(broken.exitCode).toBe(78);
+    expect(JSON.parse(String(broken.stdout))).toMatchObject({ error: { code: 'E_POLICY', exitCode: 78, message: expect.stringContaining('unknown key "alow"') } });
+  });
+
   it('policy check of a missing file does not talk about --policy', async () => {
     const r = await guardrun(['policy', 'check', join(dir, 'nope.yaml')]);
     expect(r.exitCode).toBe(78);

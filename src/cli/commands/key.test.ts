@@ -124,4 +124,18 @@ describe('keyShapeProblem', () => {
     if (problem) expect(result).toMatch(problem);
     else expect(result).toBeUndefined();
   });
+
+  it('key status --json: each provider with its masked key and store, never the key', async () => {
+    const profile = uniqueProfile();
+    await cli(['key', 'set', 'openai', '--profile', profile], Readable.from([`${OPENAI}\n`]));
+    const r = await cli(['key', 'status', '--profile', profile, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.keys).toEqual([
+      { provider: 'openai', profile, state: 'set', masked: 'sk-…wxyz', store: 'memory (this process only)', persistent: false },
+      { provider: 'anthropic', profile, state: 'not set' },
+    ]);
+    expect(r.stdout).not.toContain(OPENAI);
+  });
 });
+

@@ -11,6 +11,7 @@ import { SecretInputAborted, readSecret } from '../read-secret.js';
 
 interface KeyFlags {
   profile?: string;
+  json?: boolean;
 }
 
 const PROFILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -40,8 +41,9 @@ export function registerKey(program: Command, ctx: CommandContext): void {
     .description('show which keys are stored (masked) and where')
     .argument('[provider]', PROVIDERS.join(' | '))
     .option(...profileOption)
-    .action(async (provider: string | undefined, _flags: KeyFlags, cmd: Command) => {
-      ctx.setExitCode(await keyStatus(provider === undefined ? [...PROVIDERS] : [parseProvider(provider)], profileOf(cmd), ctx));
+    .option('--json', 'print one JSON document: each provider with its masked key and where it is stored')
+    .action(async (provider: string | undefined, flags: KeyFlags, cmd: Command) => {
+      ctx.setExitCode(await keyStatus(provider === undefined ? [...PROVIDERS] : [parseProvider(provider)], profileOf(cmd), ctx, flags.json === true));
     });
   key
     .command('delete')
@@ -100,24 +102,40 @@ async function keySet(provider: Provider, profile: string | undefined, ctx: Comm
   return 0;
 }
 
-async function keyStatus(providers: Provider[], profile: string | undefined, ctx: CommandContext): Promise<number> {
+interface KeyStatusRow {
+  provider: Provider;
+  profile: string;
+  state: 'set' | 'not set' | 'unreadable';
+  /** The key with all but its ends hidden. */
+  masked?: string;
+  store?: string;
+  persistent?: boolean;
+  error?: string;
+}
+
+async function keyStatus(providers: Provider[], profile: string | undefined, ctx: CommandContext, json: boolean): Promise<number> {
   const { io } = ctx;
   const keystore = await open(ctx);
-  const rows: Array<[string, string, string]> = [];
+  const rows: KeyStatusRow[] = [];
   let failure: GuardrunError | undefined;
   for (const provider of providers) {
-    const label = `${provider}${inProfile(profile)}`;
+    const base = { provider, profile: profile ?? 'default' };
     try {
       const found = await keystore.find(accountName(provider, profile));
-      if (!found) rows.push([label, 'not set', '']);
-      else rows.push([label, maskKey(found.value), `${found.store.description}${untilReboot(found.store) ? ' (until reboot)' : ''}`]);
+      if (!found) rows.push({ ...base, state: 'not set' });
+      else rows.push({ ...base, state: 'set', masked: maskKey(found.value), store: `${found.store.description}${untilReboot(found.store) ? ' (until reboot)' : ''}`, persistent: found.store.persistent });
     } catch (error) {
       failure ??= isGuardrunError(error) ? error : new GuardrunError('E_KEYSTORE', String(error));
-      rows.push([label, 'unreadable', error instanceof Error ? error.message : String(error)]);
+      rows.push({ ...base, state: 'unreadable', error: error instanceof Error ? error.message : String(error) });
     }
   }
-  const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col].length)));
-  for (const row of rows) io.stdout.write(`${row[0].padEnd(widths[0])}  ${row[2] ? `${row[1].padEnd(widths[1])}  ${row[2]}` : row[1]}\n`);
+  if (json) {
+    io.stdout.write(JSON.stringify({ keys: rows, ...(failure ? { error: { code: failure.code, message: failure.message, fix: failure.fix } } : {}) }, null, 2) + '\n');
+    return failure ? failure.exitCode : 0;
+  }
+  const table = rows.map((r): [string, string, string] => [`${r.provider}${inProfile(profile)}`, r.masked ?? r.state, r.store ?? r.error ?? '']);
+  const widths = [0, 1].map((col) => Math.max(...table.map((row) => row[col].length)));
+  for (const row of table) io.stdout.write(`${row[0].padEnd(widths[0])}  ${row[2] ? `${row[1].padEnd(widths[1])}  ${row[2]}` : row[1]}\n`);
   if (!failure) return 0;
   if (failure.fix) io.stderr.write(`fix: ${failure.fix}\n`);
   return failure.exitCode;

@@ -12,19 +12,29 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
   const policy = program.command('policy').description('validate or print the policy');
   policy
     .command('check [file]')
-    .description(`validate a policy file (default ./${POLICY_FILE_NAME})`)
-    .action(async (file: string | undefined) => {
+    .description(`validate a policy file (default: the one in force here: $GUARDRUN_POLICY or the nearest ${POLICY_FILE_NAME})`)
+    .option('--json', 'print the result as JSON (a problem is an {"error": …} document, exit 78)')
+    .action(async (file: string | undefined, flags: { json?: boolean }) => {
       const loaded = await loadPolicy({ file, cwd: ctx.io.cwd, env: ctx.io.env, fileFrom: 'argument' });
-      const c = colorsFor(ctx.io.stdout, ctx.io.env);
       const { rules, endpoints } = loaded.policy;
+      if (flags.json) {
+        ctx.io.stdout.write(JSON.stringify({ ok: true, source: loaded.source, sha256: loaded.sha256, endpoints: endpoints.allow.length, rules: rules.length }, null, 2) + '\n');
+        return;
+      }
+      const c = colorsFor(ctx.io.stdout, ctx.io.env);
       ctx.io.stdout.write(`${c.green('ok')} ${loaded.source}: ${endpoints.allow.length} allowed endpoints, ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`);
     });
   policy
     .command('show')
     .description('print the effective policy (after defaults) as YAML')
-    .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
-    .action(async (flags: { policy?: string }) => {
+    .option('--policy <file>', 'policy file (default: $GUARDRUN_POLICY, else the nearest guardrun.yaml, else the built-in default)')
+    .option('--json', 'print it as JSON: { source, sha256, policy }')
+    .action(async (flags: { policy?: string; json?: boolean }) => {
       const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
+      if (flags.json) {
+        ctx.io.stdout.write(JSON.stringify({ source: loaded.source, sha256: loaded.sha256, policy: loaded.policy }, null, 2) + '\n');
+        return;
+      }
       const { stringify } = await import('yaml');
       ctx.io.stdout.write(`# effective policy from: ${loaded.source} (sha256 ${loaded.sha256.slice(0, 12)})\n${stringify(loaded.policy)}`);
     });

@@ -1,0 +1,58 @@
+// The README's commands as written: the two set-up lines name scripts that exist and do what they say,
+// .ci/run calls the test command, and the package ships what the install section promises.
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, baseEnv, tempDir } from './harness.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
+
+/** The shell lines of the first fenced block after a heading. */
+function block(heading: string): string[] {
+  const at = readme.indexOf(`## ${heading}`);
+  expect(at, heading).toBeGreaterThan(-1);
+  const fence = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+  return (fence?.[1] ?? '').split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+}
+
+describe('README', () => {
+  it('set-up: one line runs the demo, one runs the tests, each through scripts that exist', () => {
+    const lines = block('Set up');
+    expect(lines).toEqual(['npm ci && npm run demo', 'npm ci && npm test']);
+    expect(pkg.scripts.demo).toMatch(/tsup.*&& node bin\/guardrun\.js demo$/);
+    expect(pkg.scripts.test).toBe('vitest run');
+    expect(pkg.scripts.pretest).toBe('sh scripts/test-setup.sh');
+    // Installing must not build on the user's machine: the tarball is built when packed.
+    expect(pkg.scripts.prepare).toBeUndefined();
+    expect(pkg.scripts.prepack).toBe('tsup');
+  });
+
+  it('.ci/run runs the README test command', () => {
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/^npm test\b/m);
+    expect(ci).toMatch(/^npm ci\b/m);
+  });
+
+  it('the test set-up script says what to install when it cannot install it', async () => {
+    const r = await execa('/bin/sh', [join(ROOT, 'scripts', 'test-setup.sh')], { env: { PATH: tempDir(), TEST_SETUP_INSTALL: 'never' }, extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl');
+    expect(readme).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl');
+  });
+
+  it('install: the tarball holds the CLI, the demo and the licence, without source maps', async () => {
+    expect(block('Install')).toContain('npm pack && npm install -g ./guardrun-0.1.0.tgz');
+    const r = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env: baseEnv(), reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const [packed] = JSON.parse(String(r.stdout)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    expect(packed.filename).toBe('guardrun-0.1.0.tgz');
+    const paths = packed.files.map((f) => f.path);
+    for (const needed of ['bin/guardrun.js', 'dist/cli.js', 'dist/index.js', 'fixtures/demo/agent.mjs', 'fixtures/demo/policy.yaml', 'fixtures/fake-upstream.mjs', 'LICENSE', 'README.md']) {
+      expect(paths, needed).toContain(needed);
+    }
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/'))).toEqual([]);
+  });
+});
