@@ -124,7 +124,9 @@ describe('policy discovery', () => {
     const r = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs'), '--model', 'gpt-5-nano', '--no-retry'], { cwd: join(repo, 'pkg', 'src'), env: keyEnv() });
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toContain('policy: ../../guardrun.yaml');
-    expect(String(r.stderr)).toMatch(/denied 1 time/);
+    expect(String(r.stderr)).toMatch(/denied 1 time:\n\s+#1 POST \/v1\/chat\/completions\s+model \(policy\): /);
+    // The rule id is said once, not again inside the reason.
+    expect(String(r.stderr)).not.toContain('guardrun denied this request (model)');
   });
 
   it('policy check lists every problem in one run', async () => {

@@ -99,14 +99,15 @@ describe('signals', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'session.end', reason: 'signal', exitCode: 143 });
   });
 
-  it('forwards SIGHUP, and SIGINT when not on a terminal', async () => {
-    for (const [sig, code] of [['SIGHUP', 129], ['SIGINT', 130]] as const) {
+  it('forwards SIGHUP, SIGQUIT, and SIGINT when not on a terminal; each finalizes the session file', async () => {
+    for (const [sig, code] of [['SIGHUP', 129], ['SIGQUIT', 131], ['SIGINT', 130]] as const) {
       const sessionFile = file();
       const child = run(['node', join(AGENTS, 'sleep.mjs'), '20000'], { sessionFile });
       await waitFor(() => existsSync(sessionFile));
       await new Promise((r) => setTimeout(r, 300));
       child.kill(sig);
       expect((await child).exitCode, sig).toBe(code);
+      expect(readLines(sessionFile).at(-1), sig).toMatchObject({ type: 'session.end', reason: 'signal', exitCode: code });
     }
   });
 
