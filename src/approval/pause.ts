@@ -1,41 +1,10 @@
 // Stops and continues the child and its descendants while a prompt is open, so their output cannot
 // garble the prompt and they cannot read the keystrokes. guardrun shares the child's process group
 // (for Ctrl-C and terminal reads), so signalling the group would stop guardrun itself: walk the tree.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { processTree } from '../session/process-tree.js';
 
-/** Parent pid of every process, from /proc/<pid>/stat (Linux only). */
-function readParents(): Map<number, number> {
-  const parents = new Map<number, number>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return parents;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  return parents;
-}
-
-/** `pid` and every descendant of it (just `pid` where /proc is not available). */
-export function processTree(pid: number): number[] {
-  if (process.platform !== 'linux') return [pid];
-  const parents = readParents();
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    for (const [child, parent] of parents) if (parent === tree[i] && !tree.includes(child)) tree.push(child);
-  }
-  return tree;
-}
+export { processTree };
 
 function signal(pid: number, sig: NodeJS.Signals): boolean {
   if (pid === process.pid || pid <= 1) return false;

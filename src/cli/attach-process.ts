@@ -31,6 +31,8 @@ export interface SignalTrap {
  * SIGQUIT (or SIGINT off a terminal) is held and `early` is aborted, so the session can stop before it starts
  * the child; after, each is forwarded to the session (which kills the child after the grace period).
  */
+const ignore = (): void => undefined;
+
 export function trapSignals(ctx: CommandContext): SignalTrap {
   const controller = new AbortController();
   let session: RunningSession | undefined;
@@ -53,6 +55,8 @@ export function trapSignals(ctx: CommandContext): SignalTrap {
     process.exit(70);
   };
   for (const [sig, handler] of handlers) process.on(sig, handler);
+  // A file-size limit (ulimit -f) must show as a write error the recorder handles, not kill guardrun (SIGXFSZ).
+  process.on('SIGXFSZ', ignore);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   return {
@@ -63,6 +67,7 @@ export function trapSignals(ctx: CommandContext): SignalTrap {
     },
     release() {
       for (const [sig, handler] of handlers) process.off(sig, handler);
+      process.off('SIGXFSZ', ignore);
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
     },

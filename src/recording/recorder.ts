@@ -18,6 +18,12 @@ export interface Recorder {
   close(): void;
   /** Hash of the last line written (the closing line holds the final hash). */
   readonly lastHash: string;
+  /**
+   * Set once a write failed (ENOSPC, EIO, EFBIG…): nothing more is written, and whatever guards traffic must
+   * stop forwarding, since it could not be recorded. Lines written before stay whole; the one that failed may
+   * be cut off, which a reader reports as the point where the record ends.
+   */
+  readonly failure: NodeJS.ErrnoException | undefined;
 }
 
 /** Creates the session file (0600, directory 0700) and returns a recorder for it. */
@@ -41,12 +47,18 @@ export function createRecorder(path: string): Recorder {
   let closed = false;
   let pending: string[] = [];
   let scheduled = false;
+  let failure: NodeJS.ErrnoException | undefined;
   const flush = (): void => {
     scheduled = false;
-    if (pending.length === 0) return;
-    const text = pending.length === 1 ? pending[0] : pending.join('');
+    if (pending.length === 0 || failure) return;
+    const bytes = Buffer.from(pending.length === 1 ? pending[0] : pending.join(''), 'utf8');
     pending = [];
-    writeSync(fd, text);
+    try {
+      // A full disk can take part of a write before it fails: write the rest until done or an error.
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    } catch (error) {
+      failure = error as NodeJS.ErrnoException;
+    }
   };
 
   return {
@@ -54,8 +66,11 @@ export function createRecorder(path: string): Recorder {
     get lastHash() {
       return lastHash;
     },
+    get failure() {
+      return failure;
+    },
     write(event) {
-      if (closed) return;
+      if (closed || failure) return;
       const body = stringifyWithRaw(event as unknown as Record<string, unknown>, nonce);
       const json = `{"seq":${++seq},${body.slice(1)}`;
       const sealed = sealLine(lastHash, json);
@@ -72,7 +87,9 @@ export function createRecorder(path: string): Recorder {
       closed = true;
       try {
         flush();
-        fsyncSync(fd);
+        if (!failure) fsyncSync(fd);
+      } catch (error) {
+        failure ??= error as NodeJS.ErrnoException;
       } finally {
         closeSync(fd);
       }

@@ -1,7 +1,8 @@
 // The guarded child: spawn, signals, and the exit code guardrun passes on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { alive } from './process-tree.js';
+import { findCommand } from './find-command.js';
 
 export interface ChildExit {
   /** The exit code guardrun should use: the child's, 128+N for signal N, 127 not found, 126 not executable. */
@@ -26,8 +27,20 @@ export interface RunningChild {
   resume(): void;
 }
 
+/**
+ * On Linux the child is started through util-linux `setpriv --pdeathsig SIGTERM`, which sets PR_SET_PDEATHSIG
+ * (prctl(2)) and then execs the command in the same process: if guardrun itself dies (even by SIGKILL), the
+ * kernel sends the agent SIGTERM instead of leaving it running with a dead proxy. Where setpriv is missing,
+ * the command is started directly.
+ */
+function withDeathSignal(command: string[], env: NodeJS.ProcessEnv, cwd: string): string[] {
+  if (process.platform !== 'linux') return command;
+  const setpriv = findCommand('setpriv', { PATH: `${env.PATH ?? ''}:/usr/bin:/bin` }, cwd);
+  return setpriv.ok ? [setpriv.path, '--pdeathsig', 'SIGTERM', '--', ...command] : command;
+}
+
 export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: string, graceMs: number): RunningChild {
-  const [file, ...args] = command;
+  const [file, ...args] = withDeathSignal(command, env, cwd);
   const child: ChildProcess = spawn(file, args, { stdio: 'inherit', env, cwd });
   let killTimer: NodeJS.Timeout | undefined;
   let done = false;
@@ -81,20 +94,6 @@ export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: strin
       if (alive(child.pid)) send('SIGKILL');
     },
   };
-}
-
-/** True while the process exists and is not a zombie (an exited child not yet reaped still answers kill 0). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc here: assume it is still there
-  }
 }
 
 /** A child that was never started because `sig` asked guardrun to stop first: it "exits" at once with 128+N. */

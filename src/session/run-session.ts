@@ -11,6 +11,7 @@ import { createDummyKey } from '../secrets/dummy-key.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
+import { endProcessesSync, leftoverProcesses } from './process-tree.js';
 import { childEnv } from './child-env.js';
 import { createSessionGuard, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
@@ -45,6 +46,8 @@ export interface SessionResult {
   sessionFile: string;
   sessionId: string;
   stats: SessionStats;
+  /** Set when the session file could not be written to the end (e.g. `ENOSPC: no space left on device`). */
+  recordError?: string;
 }
 
 export interface RunningSession {
@@ -123,17 +126,27 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     recorder.close();
   };
 
+  // Set when guardrun was asked to stop (SIGTERM/SIGHUP/SIGQUIT, Ctrl-C twice): the agent's whole tree ends then.
+  let stopping = false;
+  const graceMs = Math.min(o.killGraceMs ?? 10_000, 3_000);
+
   const done = (async (): Promise<SessionResult> => {
     const exit = await running.exited;
     approver.close();
+    // A stopped run leaves nothing behind: grandchildren (re-parented when the child exited) end too.
+    if (stopping || exit.notStarted) endProcessesSync(leftoverProcesses(sessionId, undefined), graceMs);
     await proxy.close();
     finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
-    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats };
+    const failed = recorder.failure;
+    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined };
   })();
 
   const signal = (sig: NodeJS.Signals): void => {
     // A prompt may have the child stopped: close it (pending asks are denied, the child resumed) first.
-    if (sig !== 'SIGINT') approver.close();
+    if (sig !== 'SIGINT') {
+      approver.close();
+      stopping = true;
+    }
     running.signal(sig);
   };
   stopRun = () => signal('SIGTERM');
@@ -150,6 +163,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       approver.close();
       finish(reason, exitCode);
       running.killSync();
+      endProcessesSync(leftoverProcesses(sessionId, running.pid), graceMs);
     },
   };
 }

@@ -48,6 +48,9 @@ export interface SessionGuardOptions {
   approver: Approver;
 }
 
+/** The refusal of a request whose record could not be written. */
+export const RECORD_FAILED = 'guardrun_record_failed';
+
 export function createSessionGuard(o: SessionGuardOptions): Guard {
   const loaded = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE, sha256: '' };
   const evaluator = createEvaluator(loaded.policy);
@@ -87,6 +90,16 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
+        if (out.verdict.allow) {
+          // Nothing leaves that is not on disk first: write this request's lines now, and refuse if that failed.
+          o.recorder.flush();
+          const failed = o.recorder.failure;
+          if (failed) {
+            const reason = `guardrun cannot record this request (the session file could not be written: ${failed.code ?? failed.message}), so it was not sent`;
+            noteDenial(ex, RECORD_FAILED, reason, 'error');
+            return { allow: false, error: { status: 503, code: RECORD_FAILED, message: reason } };
+          }
+        }
         return out.verdict;
       } catch (error) {
         // Fail closed: a check pipeline that breaks denies the request.

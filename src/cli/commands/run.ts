@@ -7,6 +7,7 @@ import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
 import { startLine, summaryLines } from '../run-output.js';
+import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
 import { findCommand } from '../../session/find-command.js';
@@ -90,6 +91,11 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
     io.stderr.write(summaryLines(result, command, ctx, flags.quiet === true));
+    if (result.recordError) {
+      const error = new GuardrunError('E_SESSION_FILE', `the session file could not be written to the end (${result.recordError}); every request after that was refused, not sent`, 'free space on that disk, or put the record elsewhere with --session-file');
+      io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));
+      return result.exitCode !== 0 ? result.exitCode : error.exitCode;
+    }
     if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
     return result.exitCode;
   } finally {
