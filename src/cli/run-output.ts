@@ -21,8 +21,8 @@ export function startLine(o: { command: string[]; policySource: string; sessionF
   return `${c.dim('guardrun:')} guarding ${terminalSafe(o.command[0])} (policy: ${terminalSafe(policy)}; session: ${terminalSafe(shownPath(o.sessionFile, ctx.io.cwd))})\n`;
 }
 
-/** The denials (always) and, unless quiet, where the record is with its request count and spend. */
-export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, quiet: boolean): string {
+/** The denials (always) and, unless quiet, where the record is with its request count, spend and final hash. */
+export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean }): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
   const lines: string[] = [];
   if (result.child.spawnError) {
@@ -34,8 +34,10 @@ export function summaryLines(result: SessionResult, command: string[], ctx: Comm
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
     for (const d of denials) lines.push(`  #${d.id} ${terminalSafe(d.endpoint)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
   }
-  if (!quiet || lines.length > 0) {
+  if (!o.quiet || lines.length > 0) {
     lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}, ${formatUsd(costUsd)})`);
+    // Kept elsewhere, the final hash proves later that the file was not rewritten: replay --expect-hash.
+    lines.push(`${c.dim('guardrun:')} final hash ${result.finalHash}${o.sealed ? ' (sealed)' : ''}`);
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }

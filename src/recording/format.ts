@@ -122,7 +122,18 @@ export interface SessionEnd {
   durationMs: number;
 }
 
-export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | ChildExitEvent | SessionEnd;
+/** Written after `session.end` by `guardrun --sign`: an HMAC of the closing line's hash (see recording/seal.ts). */
+export interface SessionSeal {
+  type: 'session.seal';
+  alg: 'HMAC-SHA256';
+  /** Which signing key (a digest of it, never the key). */
+  keyId: string;
+  /** The hash of the `session.end` line this seals. */
+  sealed: string;
+  mac: string;
+}
+
+export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | ChildExitEvent | SessionEnd | SessionSeal;
 
 /** A line as written: the event plus its place in the chain. */
 export type SessionLine = SessionEvent & { seq: number; hash: string };

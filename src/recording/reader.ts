@@ -37,7 +37,7 @@ export interface RecordedSession {
   problems: LineProblem[];
   /** The last line was cut off mid-way (guardrun stopped while writing it). */
   truncated: boolean;
-  /** The file ends with its closing `session.end` line. */
+  /** The file ends with its closing `session.end` line (followed by nothing, or by its `session.seal`). */
   complete: boolean;
   /** The format version the file was written in (before conversion). */
   sourceVersion: number;
@@ -50,6 +50,7 @@ const EVENT_FIELDS: Record<string, Array<[string, 'string' | 'number' | 'boolean
   response: [['id', 'number'], ['status', 'number']],
   'child.exit': [['time', 'string']],
   'session.end': [['time', 'string']],
+  'session.seal': [['keyId', 'string'], ['sealed', 'string'], ['mac', 'string']],
 };
 
 export async function readSession(file: string, options: MigrateOptions = {}): Promise<RecordedSession> {
@@ -116,7 +117,8 @@ export function parseSession(text: string, file: string, options: MigrateOptions
     else events.push({ line, event: raw as unknown as SessionLine });
   });
   problems.sort((a, b) => a.line - b.line);
-  const last = events.at(-1)?.event;
+  // A seal may follow the closing line (guardrun --sign).
+  const closing = events.at(-1)?.event.type === 'session.seal' ? events.at(-2)?.event : events.at(-1)?.event;
   return {
     file,
     header: events[0].event as SessionStart & { seq: number; hash: string },
@@ -124,7 +126,7 @@ export function parseSession(text: string, file: string, options: MigrateOptions
     lines,
     problems,
     truncated,
-    complete: last?.type === 'session.end',
+    complete: closing?.type === 'session.end',
     sourceVersion,
   };
 }

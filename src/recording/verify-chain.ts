@@ -109,8 +109,13 @@ export function verifyChain(lines: readonly RawLine[]): ChainReport {
     lines: checked.length,
     breaks,
     finalHash: ok ? last?.hash : undefined,
-    closed: last?.json !== undefined && /^\{"seq":\d+,"type":"session\.end"/.test(last.json),
+    // The closing line, or the seal that follows it.
+    closed: isType(last, 'session.end') || (isType(last, 'session.seal') && isType(checked.at(-2), 'session.end')),
   };
+}
+
+function isType(c: Checked | undefined, type: string): boolean {
+  return c?.json !== undefined && c.json.startsWith(`{"seq":${c.seq},"type":"${type}"`);
 }
 
 /** Indexes of one longest strictly increasing subsequence (patience sorting, O(n log n)). */

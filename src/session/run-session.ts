@@ -7,6 +7,7 @@ import { createUpstream, type Upstream, type UpstreamPool } from '../proxy/upstr
 import { FORMAT, FORMAT_VERSION, type SessionStart } from '../recording/format.js';
 import { createRecorder } from '../recording/recorder.js';
 import { defaultSessionPath } from '../recording/session-path.js';
+import { keyIdOf, sealMac } from '../recording/seal.js';
 import { createDummyKey } from '../secrets/dummy-key.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
@@ -38,6 +39,8 @@ export interface SessionOptions {
   /** Aborted with a signal's name (e.g. `SIGTERM`) when the run should stop: checked just before the child starts, so a
    * signal that arrives while the session is set up ends it with 128+N and no child, the session file closed. */
   signal?: AbortSignal;
+  /** Seal the file with this key: an HMAC of the closing line's hash, written as its last line (--sign). */
+  sealKey?: string;
 }
 
 export interface SessionResult {
@@ -48,6 +51,8 @@ export interface SessionResult {
   stats: SessionStats;
   /** Set when the session file could not be written to the end (e.g. `ENOSPC: no space left on device`). */
   recordError?: string;
+  /** The hash of the file's last line: keep it elsewhere to prove later that the record was not rewritten. */
+  finalHash: string;
 }
 
 export interface RunningSession {
@@ -123,6 +128,10 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       type: 'session.end', time: new Date().toISOString(), reason, exitCode, requests: stats.requests, denied: stats.denied,
       costUsd: round(stats.costUsd), durationMs: Date.now() - startedAt.getTime(),
     });
+    if (o.sealKey !== undefined) {
+      const sealed = recorder.lastHash;
+      recorder.write({ type: 'session.seal', alg: 'HMAC-SHA256', keyId: keyIdOf(o.sealKey), sealed, mac: sealMac(o.sealKey, sessionId, sealed) });
+    }
     recorder.close();
   };
 
@@ -138,7 +147,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     await proxy.close();
     finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
     const failed = recorder.failure;
-    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined };
+    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined, finalHash: recorder.lastHash };
   })();
 
   const signal = (sig: NodeJS.Signals): void => {

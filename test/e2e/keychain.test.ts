@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { AGENTS, BIN, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, tempDir } from './harness.js';
+import { AGENTS, BIN, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, readLines, tempDir } from './harness.js';
 
 const TOOLS = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'tmux'];
 const KEYRING_PASSWORD = 'guardrun-test-keyring-password';
@@ -174,6 +174,27 @@ describe('a guarded run takes its key from the Secret Service', () => {
     expect(upstream.requests[0].headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
     expect(r.run.stdout + r.run.stderr).not.toContain(FAKE_OPENAI_KEY);
     expect(readdirSync(sessions)).toEqual(['s.jsonl']);
+  });
+});
+
+describe('--sign with the signing key in the Secret Service', () => {
+  it('makes the key on first use, seals the file with it, and replay checks the seal with the same key', async () => {
+    const sessions = scratch('guardrun-keyring-sealed-');
+    const r = await inKeyring(keyringHome(), [
+      { name: 'run1', cmd: gr(`--key-env OPENAI_REAL --upstream http://127.0.0.1:9 --sign --session-file "$SESSIONS/a.jsonl" -- true`) },
+      { name: 'run2', cmd: gr(`--key-env OPENAI_REAL --upstream http://127.0.0.1:9 --sign --session-file "$SESSIONS/b.jsonl" -- true`) },
+      { name: 'lookup', cmd: 'secret-tool lookup service guardrun username session-signing-key | wc -c' },
+      { name: 'verify', cmd: gr(`replay "$SESSIONS/a.jsonl" --verify-only`) },
+    ], { env: { OPENAI_REAL: FAKE_OPENAI_KEY, SESSIONS: sessions } });
+    expect(r.run1.code, r.run1.stderr).toBe(0);
+    expect(r.run1.stderr).toContain('made a session signing key, kept in the keychain (Secret Service');
+    expect(r.run2.stderr).not.toContain('made a session signing key');
+    expect(Number(r.lookup.stdout.trim())).toBe(64);
+    const seals = ['a', 'b'].map((f) => readLines(join(sessions, `${f}.jsonl`)).at(-1));
+    expect(seals[0]).toMatchObject({ type: 'session.seal' });
+    expect(seals[1]!.keyId).toBe(seals[0]!.keyId); // the same key, kept between runs
+    expect(r.verify.code, r.verify.stdout).toBe(0);
+    expect(r.verify.stdout).toMatch(/seal valid \(key [0-9a-f]{16}\)/);
   });
 });
 

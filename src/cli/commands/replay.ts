@@ -16,6 +16,7 @@ import { verifySession } from '../../replay/verify-policy.js';
 import type { CommandContext } from '../context.js';
 import { guardSetup } from '../guard-setup.js';
 import { colorsFor } from '../output.js';
+import { checkIntegrity, integrityLines } from '../replay-integrity.js';
 import { chainLine, renderList, renderProblems, renderRerun, renderShow, renderVerify } from '../replay-print.js';
 
 interface ReplayFlags {
@@ -23,6 +24,8 @@ interface ReplayFlags {
   events?: boolean;
   last?: boolean;
   strict?: boolean;
+  expectHash?: string;
+  signKeyEnv?: string;
   json?: boolean;
   only?: string;
   verify?: boolean;
@@ -45,6 +48,8 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .option('--json', 'print one JSON document for scripts (see docs/session-format.md); errors too, as {"error": …}')
     .option('--only <what>', `show only some exchanges: ${ONLY_FILTERS.join(' | ')}`)
     .option('--strict', 'exit 1 also when the session has no closing line (cut off, or still running)')
+    .option('--expect-hash <hash>', 'exit 1 unless the final hash is this one (as printed when the run ended)')
+    .option('--sign-key-env <VAR>', "check the seal with the signing key in env variable VAR (default: the keychain's)")
     .option('--verify', 're-check every decision under the policy (./guardrun.yaml, or --policy); exit 1 if any differs')
     .option('--policy <file>', 'the policy to re-check against (implies --verify), or in force during a re-run')
     .option('--verify-only', 'only check the hash chain; exit 1 if it is broken (with --policy: the chain and the decisions)')
@@ -85,25 +90,27 @@ async function replay(file: string | undefined, flags: ReplayFlags, ctx: Command
     const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
     const result = verifySession(session, policy);
     const chain = verifyChain(session.lines);
+    const integrity = await checkIntegrity(session, chain, { ...flags, env: ctx.io.env });
     if (flags.json) {
-      const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify', file: session.file, session: sessionInfo(session), ...result, chain, problems: session.problems };
+      const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify', file: session.file, session: sessionInfo(session), ...result, chain, seal: integrity.seal, expectedHash: integrity.expected, problems: session.problems };
       ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     } else {
       ctx.io.stderr.write(problems);
       if (!chain.ok) ctx.io.stderr.write(chainLine(chain, err) + '\n');
-      ctx.io.stdout.write(renderVerify(forTerminal(result), session, out));
+      ctx.io.stdout.write(renderVerify(forTerminal(result), session, out) + integrityLines(integrity, chain, out));
     }
-    return result.differences.length > 0 || !chain.ok || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
+    return result.differences.length > 0 || !chain.ok || integrity.failed || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
   }
 
   const doc = describeSession(session, { full: flags.full, events: flags.events, only });
-  if (flags.json) ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  const integrity = await checkIntegrity(session, doc.chain, { ...flags, env: ctx.io.env });
+  if (flags.json) ctx.io.stdout.write(JSON.stringify({ ...doc, seal: integrity.seal, expectedHash: integrity.expected }, null, 2) + '\n');
   else {
     ctx.io.stderr.write(problems);
-    ctx.io.stdout.write(renderShow(forTerminal(doc), out));
+    ctx.io.stdout.write(renderShow(forTerminal(doc), out) + integrityLines(integrity, doc.chain, out));
   }
   // A broken chain is a finding, as it is for --verify-only; --strict also wants the closing line.
-  return !doc.chain.ok || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
+  return !doc.chain.ok || integrity.failed || (flags.strict && !session.complete) ? EXIT.replayMismatch : 0;
 }
 
 /** `guardrun replay DIR`: one line per session, newest first. */
@@ -132,17 +139,19 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandContext, problems: string): number {
+async function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandContext, problems: string): Promise<number> {
   const chain = verifyChain(session.lines);
+  const integrity = await checkIntegrity(session, chain, { ...flags, env: ctx.io.env });
   // A line that does not parse is not what guardrun wrote either (a cut-off last line is not a break).
   const corrupt = session.problems.filter((p) => p.kind !== 'truncated');
-  const ok = chain.ok && corrupt.length === 0;
+  const ok = chain.ok && corrupt.length === 0 && !integrity.failed;
   if (flags.json) {
-    const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify-only', file: session.file, session: sessionInfo(session), ok, chain, problems: session.problems, complete: session.complete, truncated: session.truncated };
+    const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify-only', file: session.file, session: sessionInfo(session), ok, chain, seal: integrity.seal, expectedHash: integrity.expected, problems: session.problems, complete: session.complete, truncated: session.truncated };
     ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   } else {
     ctx.io.stderr.write(problems);
-    ctx.io.stdout.write(chainLine(chain, colorsFor(ctx.io.stdout, ctx.io.env)) + '\n');
+    const c = colorsFor(ctx.io.stdout, ctx.io.env);
+    ctx.io.stdout.write(chainLine(chain, c) + '\n' + integrityLines(integrity, chain, c));
   }
   return ok && !(flags.strict && !session.complete) ? 0 : EXIT.replayMismatch;
 }

@@ -11,6 +11,7 @@ import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
 import { findCommand } from '../../session/find-command.js';
+import { loadSigningKey } from '../../secrets/signing-key.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -24,6 +25,8 @@ interface RunFlags {
   ci?: boolean;
   failOnDeny?: boolean;
   quiet?: boolean;
+  sign?: boolean;
+  signKeyEnv?: string;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -39,6 +42,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
+    .option('--sign', 'seal the session file: an HMAC of its final hash with a signing key from the keychain (made on first use)')
+    .option('--sign-key-env <VAR>', 'seal with the signing key in guardrun\'s env variable VAR instead (CI); implies --sign')
     .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
     .action(async (operands: string[], flags: RunFlags) => {
       if (ctx.childArgv === undefined && handleGuardrunWord(program, operands, ctx)) return;
@@ -72,17 +77,22 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       env: io.env,
       openKeystore: () => openKeystore({ env: io.env }),
     });
+    const signing = flags.sign || flags.signKeyEnv !== undefined
+      ? await loadSigningKey({ keyEnv: flags.signKeyEnv, env: io.env, openKeystore: () => openKeystore({ env: io.env }), create: true })
+      : undefined;
+    if (signing?.created) io.stderr.write(`guardrun: made a session signing key, kept in the ${signing.source}; replay checks seals with it\n`);
     const session = await startSession({
       command,
       keys: resolved.keys,
       cwd: io.cwd,
       env: io.env,
-      removeFromChildEnv: resolved.childEnvRemove,
+      removeFromChildEnv: flags.signKeyEnv ? [...resolved.childEnvRemove, flags.signKeyEnv] : resolved.childEnvRemove,
       upstreams: { openai: flags.upstream, anthropic: flags.anthropicUpstream },
       sessionFile: flags.sessionFile,
       killGraceMs: killTimeout * 1000,
       guard,
       signal: trap.early,
+      sealKey: signing?.key,
     });
     trap.attach(session);
     for (const notice of session.notices) io.stderr.write(`guardrun: note: ${notice}\n`);
@@ -90,7 +100,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
-    io.stderr.write(summaryLines(result, command, ctx, flags.quiet === true));
+    io.stderr.write(summaryLines(result, command, ctx, { quiet: flags.quiet === true, sealed: signing !== undefined }));
     if (result.recordError) {
       const error = new GuardrunError('E_SESSION_FILE', `the session file could not be written to the end (${result.recordError}); every request after that was refused, not sent`, 'free space on that disk, or put the record elsewhere with --session-file');
       io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));
