@@ -211,7 +211,7 @@ describe('createStreamUsage', () => {
 
   it.each(['response.completed', 'response.incomplete', 'response.failed'])('reads Responses usage from %s only', (final) => {
     const parse = vi.spyOn(JSON, 'parse');
-    expect(feed('openai', '/v1/responses', RESPONSES_STREAM(final))).toEqual({ inputTokens: 36, outputTokens: 87, totalTokens: 123 });
+    expect(feed('openai', '/v1/responses', RESPONSES_STREAM(final))).toEqual({ inputTokens: 36, outputTokens: 87, reasoningTokens: 64, totalTokens: 123 });
     expect(parse).toHaveBeenCalledTimes(1);
   });
 

@@ -15,6 +15,8 @@ export interface LoadedPolicy {
   source: string;
   /** sha256 (hex) of the policy text, for the session file. */
   sha256: string;
+  /** Values set for this run on the command line (`--budget`, `--approve-over`), by policy key. */
+  overrides?: Record<string, number | null>;
 }
 
 export interface LoadPolicyOptions {

@@ -70,7 +70,7 @@ async function replay(file: string, flags: ReplayFlags, ctx: CommandContext): Pr
   if (flags.verifyOnly) return verifyOnly(session, flags, ctx, problems);
   if (flags.verify || flags.policy !== undefined) {
     const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
-    const result = verifySession(session, policy);
+    const result = await verifySession(session, policy);
     const chain = verifyChain(session.lines);
     if (flags.json) {
       const doc = { guardrunReplay: SHOW_DOCUMENT_VERSION, mode: 'verify', file: session.file, session: session.header.session, ...result, chain, problems: session.problems };

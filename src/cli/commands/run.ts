@@ -8,6 +8,8 @@ import { startSession, type SessionResult } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
+import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
+import type { Policy } from '../../policy/schema.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -20,6 +22,8 @@ interface RunFlags {
   policy?: string;
   ci?: boolean;
   failOnDeny?: boolean;
+  budget?: string;
+  approveOver?: string;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -35,6 +39,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
+    .option('--budget <usd>', 'session budget in USD for this run, over cost.session_budget_usd (none: no budget)')
+    .option('--approve-over <usd>', 'ask before a request estimated above this many USD, over cost.approve_over_usd (none: never)')
     .action(async (operands: string[], flags: RunFlags) => {
       const command = ctx.childArgv ?? operands;
       if (command.length === 0) {
@@ -50,9 +56,14 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
   }
   const killTimeout = parseKillTimeout(flags.killTimeout);
+  const cost: CostOverrides = {};
+  if (flags.budget !== undefined) cost.budgetUsd = parseUsdFlag('--budget', flags.budget);
+  if (flags.approveOver !== undefined) cost.approveOverUsd = parseUsdFlag('--approve-over', flags.approveOver);
   const trap = trapSignals(ctx);
   try {
-    const guard = await guardSetup(flags, io);
+    const guard = await guardSetup({ ...flags, cost }, io);
+    const limits = limitsLine(cost, ctx);
+    if (limits) io.stderr.write(limits);
     const resolved = await resolveKeys({
       keyEnv: flags.keyEnv.map(parseKeyEnv),
       profile: flags.profile,
@@ -75,7 +86,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
-    io.stderr.write(summaryLine(result, command, ctx));
+    io.stderr.write(summaryLine(result, command, ctx, guard.policy?.policy.cost));
     if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
     return result.exitCode;
   } finally {
@@ -83,19 +94,42 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   }
 }
 
-function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
+/** The start-up line when the command line set cost limits for this run; empty otherwise. */
+function limitsLine(cost: CostOverrides, ctx: CommandContext): string {
+  const parts: string[] = [];
+  if (cost.budgetUsd !== undefined) parts.push(cost.budgetUsd === null ? 'no session budget (--budget none)' : `session budget ${money(cost.budgetUsd)} (--budget)`);
+  if (cost.approveOverUsd !== undefined) parts.push(cost.approveOverUsd === null ? 'no per-request approval (--approve-over none)' : `asks above ${money(cost.approveOverUsd)} a request (--approve-over)`);
+  if (parts.length === 0) return '';
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  return `${c.dim('guardrun:')} ${parts.join('; ')}\n`;
+}
+
+function money(usd: number): string {
+  return `$${usd.toFixed(2)}`;
+}
+
+/** `$0.1234`, or `$0.1234 ($0.1000 reported, $0.0234 estimated)` when part of it rests on estimates. */
+function spendText(costUsd: number, estimatedUsd: number): string {
+  const total = `$${costUsd.toFixed(4)}`;
+  if (estimatedUsd <= 0) return total;
+  return `${total}: $${Math.max(0, costUsd - estimatedUsd).toFixed(4)} reported, $${estimatedUsd.toFixed(4)} estimated`;
+}
+
+function summaryLine(result: SessionResult, command: string[], ctx: CommandContext, cost?: Policy['cost']): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
   const lines: string[] = [];
   if (result.child.spawnError) {
     const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
     lines.push(`${c.red('guardrun:')} ${what}: ${command[0]}`);
   }
-  const { requests, costUsd, denials } = result.stats;
+  const { requests, costUsd, estimatedUsd, denials } = result.stats;
   if (denials.length > 0) {
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
     for (const d of denials) lines.push(`  #${d.id} ${d.endpoint}  ${c.bold(d.rule)} (${d.decidedBy}): ${d.reason}`);
   }
-  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, $${costUsd.toFixed(4)})`);
+  const budget = cost?.session_budget_usd;
+  const of = budget === null || budget === undefined ? '' : ` of ${money(budget)} budget`;
+  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, ${spendText(costUsd, estimatedUsd)}${of})`);
   return lines.join('\n') + '\n';
 }
 

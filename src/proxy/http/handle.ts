@@ -13,6 +13,7 @@ import type { Upstream } from '../upstream.js';
 import { forwardHeaders } from '../headers.js';
 import { Cancel } from '../cancel.js';
 import { hasDuplicateKeys } from '../duplicate-keys.js';
+import { askForStreamUsage } from './stream-usage.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -73,7 +74,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
   const abort = new Cancel();
   res.on('close', () => {
-    if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
+    // The agent went away: stop paying for the answer (a streaming relay reads on for its usage, see relay.ts).
+    if (!res.writableFinished && !abort.keepReading) abort.abort();
   });
   const body = await readBody(req, o.maxBodyBytes);
   if (body === undefined) {
@@ -88,7 +90,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
     sendError(res, route.provider, refused);
     recordGuardrunAnswer(o.recorder, exchange, refused);
-    o.guard.finish(exchange, { status: 400, usage: undefined, costUsd: undefined, denied: true });
+    void o.guard.finish(exchange, { status: 400, usage: undefined, forwarded: false, denied: true });
     return;
   }
 
@@ -98,25 +100,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     // Gone while we decided: nothing to forward, nobody to answer.
     const gone: ProxyError = { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection before the request was sent' };
     recordGuardrunAnswer(o.recorder, exchange, gone);
-    o.guard.finish(exchange, { status: 499, usage: undefined, costUsd: undefined, denied: !verdict.allow });
+    void o.guard.finish(exchange, { status: 499, usage: undefined, forwarded: false, denied: !verdict.allow });
     return;
   }
   if (!verdict.allow) {
     sendError(res, route.provider, verdict.error);
     recordGuardrunAnswer(o.recorder, exchange, verdict.error);
-    o.guard.finish(exchange, { status: verdict.error.status, usage: undefined, costUsd: undefined, denied: true });
+    void o.guard.finish(exchange, { status: verdict.error.status, usage: undefined, forwarded: false, denied: true });
     return;
   }
 
   const headers = forwardHeaders(req.headers);
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
+  // A stream that would carry no usage is asked for it (a recording answers as recorded: nothing to ask).
+  const sending = verdict.body ?? body;
+  const withUsage = upstream.pool.source === 'replay' ? undefined : askForStreamUsage(exchange, sending);
   let upstreamRes;
   try {
     upstreamRes = await upstream.pool.request({
       method: req.method as 'POST',
       path: upstream.prefix + route.upstreamPath,
       headers,
-      body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? (verdict.body ?? body) : undefined,
+      body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? (withUsage ?? sending) : undefined,
       signal: abort,
     });
   } catch (error) {
@@ -125,10 +130,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
       : { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
     if (!abort.aborted) sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);
-    o.guard.finish(exchange, { status: err.status, usage: undefined, costUsd: undefined, denied: false });
+    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: false, denied: false });
     return;
   }
-  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream' });
+  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream', hideAddedUsage: withUsage !== undefined });
 }
 
 function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
