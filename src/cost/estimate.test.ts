@@ -73,6 +73,8 @@ describe('outputBound', () => {
     ['junk limits are ignored', '/v1/chat/completions', { max_tokens: -1, max_completion_tokens: 'lots' }, 4096],
     ['no body', '/v1/chat/completions', undefined, 4096],
     ['embeddings', '/v1/embeddings', { max_tokens: 50 }, 0],
+    ['a limit above the assumption is capped at it (Claude Code sends 128,000)', '/v1/chat/completions', { max_tokens: 128_000 }, 4096],
+    ['capped per choice', '/v1/chat/completions', { max_tokens: 128_000, n: 2 }, 8192],
   ])('%s', (_label, endpoint, body, expected) => {
     expect(outputBound('openai', endpoint, body, 4096)).toBe(expected);
   });

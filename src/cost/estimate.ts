@@ -55,7 +55,13 @@ function priced(provider: Provider, model: string | undefined, body: unknown, in
   return estimate;
 }
 
-/** max_completion_tokens / max_tokens (Chat, times `n` choices), max_output_tokens (Responses), max_tokens (Anthropic). */
+/**
+ * Output tokens to expect: the request's own limit (max_completion_tokens / max_tokens for Chat, times `n`
+ * choices; max_output_tokens for Responses; max_tokens for Anthropic) when it is below `assumeOutputTokens`,
+ * else `assumeOutputTokens`. Coding agents send limits of 32,000 to 128,000 tokens on every request (Claude Code
+ * 2.1 sends 128,000 with claude-opus-5-5: $2.56 of output alone) that their answers rarely approach; taken as
+ * the estimate, every request of theirs would ask. A policy that wants the worst case sets assume_output_tokens high.
+ */
 export function outputBound(provider: Provider, endpoint: string, body: unknown, assumeOutputTokens: number): number {
   const kind = endpointKind(provider, endpoint);
   if (kind === 'embeddings') return 0;
@@ -65,7 +71,7 @@ export function outputBound(provider: Provider, endpoint: string, body: unknown,
   else if (kind === 'chat') limit = positive(b.max_completion_tokens) ?? positive(b.max_tokens);
   else limit = positive(b.max_tokens);
   const choices = kind === 'chat' || kind === 'completions' ? (positive(b.n) ?? 1) : 1;
-  return (limit ?? assumeOutputTokens) * choices;
+  return Math.min(limit ?? assumeOutputTokens, assumeOutputTokens) * choices;
 }
 
 export function modelOf(body: unknown): string | undefined {

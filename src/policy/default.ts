@@ -35,7 +35,7 @@ cost:
   # Ask when the session's spend, plus the estimates of requests still in flight, plus this request's
   # estimate would pass this (null: no budget). guardrun --budget USD overrides it for one run.
   session_budget_usd: 5.00
-  # Output tokens assumed when a request sets no max_tokens.
+  # Output tokens a request is estimated at (its own max_tokens when that is lower).
   assume_output_tokens: 4096
   # Count input tokens with the tokenizer only when a free upper bound could cross a limit (when-needed),
   # or for every request, so each decision records an exact estimate (always; costs CPU on long contexts).

@@ -120,7 +120,7 @@ describe('every billed answer is charged', () => {
     // Cut short: at least the request's own estimate (its bound input and the assumed 1,000 output tokens).
     expect(responses[0].costUsd).toBeGreaterThanOrEqual(0.008);
     expect(end.costEstimatedUsd).toBeCloseTo(responses[0].costUsd, 9);
-    expect(String(r.stderr)).toMatch(/\$0\.0\d{3}: \$0\.0000 reported, \$0\.0\d{3} estimated/);
+    expect(String(r.stderr)).toMatch(/\(1 request, \$0\.0\d{3} of \$5\.00 budget: \$0\.0000 reported, \$0\.0\d{3} estimated\)/);
   });
 
   const DENY_SHELL = 'version: 1\ncost:\n  prices:\n    "test-model": { input: 2, output: 8 }\n    "claude-test": { input: 3, output: 15 }\nrules:\n  - id: destructive-shell\n    on: response\n    match: { tool: "^shell$", arguments: "rm -rf" }\n    action: deny\n';
@@ -151,7 +151,7 @@ describe('prices from the bundled data, the policy, or a guess', () => {
     expect(codex.decisions[0]).toMatchObject({ verdict: 'allow', priceIsGuess: true, priceEntry: 'gpt-5.6-sol' });
     expect(codex.responses[0]).toMatchObject({ priceIsGuess: true, priceEntry: 'gpt-5.6-sol' });
     expect(codex.responses[0].costUsd).toBeGreaterThan(0);
-    expect(String(codex.r.stderr)).toMatch(/\$0\.0000 reported, \$0\.\d{4} estimated/);
+    expect(String(codex.r.stderr)).toMatch(/budget: \$0\.0000 reported, \$0\.\d{4} estimated\)/);
   });
 
   it('keeps cost.unknown_model: ask for those who want it (denied in CI)', async () => {

@@ -108,11 +108,11 @@ function money(usd: number): string {
   return `$${usd.toFixed(2)}`;
 }
 
-/** `$0.1234`, or `$0.1234 ($0.1000 reported, $0.0234 estimated)` when part of it rests on estimates. */
-function spendText(costUsd: number, estimatedUsd: number): string {
-  const total = `$${costUsd.toFixed(4)}`;
-  if (estimatedUsd <= 0) return total;
-  return `${total}: $${Math.max(0, costUsd - estimatedUsd).toFixed(4)} reported, $${estimatedUsd.toFixed(4)} estimated`;
+/** `$0.1234`, `$0.1234 of $5.00 budget`, and `: $0.1000 reported, $0.0234 estimated` when part of it is an estimate. */
+function spendText(costUsd: number, estimatedUsd: number, budget: number | null | undefined): string {
+  const of = budget === null || budget === undefined ? '' : ` of ${money(budget)} budget`;
+  const split = estimatedUsd > 0 ? `: $${Math.max(0, costUsd - estimatedUsd).toFixed(4)} reported, $${estimatedUsd.toFixed(4)} estimated` : '';
+  return `$${costUsd.toFixed(4)}${of}${split}`;
 }
 
 function summaryLine(result: SessionResult, command: string[], ctx: CommandContext, cost?: Policy['cost']): string {
@@ -127,9 +127,7 @@ function summaryLine(result: SessionResult, command: string[], ctx: CommandConte
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
     for (const d of denials) lines.push(`  #${d.id} ${d.endpoint}  ${c.bold(d.rule)} (${d.decidedBy}): ${d.reason}`);
   }
-  const budget = cost?.session_budget_usd;
-  const of = budget === null || budget === undefined ? '' : ` of ${money(budget)} budget`;
-  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, ${spendText(costUsd, estimatedUsd)}${of})`);
+  lines.push(`${c.dim('guardrun:')} session saved to ${result.sessionFile} (${requests} request${requests === 1 ? '' : 's'}, ${spendText(costUsd, estimatedUsd, cost?.session_budget_usd)})`);
   return lines.join('\n') + '\n';
 }
 
