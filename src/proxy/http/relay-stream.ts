@@ -161,9 +161,10 @@ export async function relayStream(
   }
   const rest = splitter.rest();
   if (rest.length > 0) {
-    const event = parseEvent(rest);
-    usage.onEvent(event.event, event.data);
-    await send(await filter.event(event));
+    const raw = parseEvent(rest);
+    usage.onEvent(raw.event, raw.data);
+    const event = ctx.hideAddedUsage ? withoutAddedUsage(raw) : raw;
+    if (event) await send(await filter.event(event));
   }
   await send(await filter.end());
   res.end();
