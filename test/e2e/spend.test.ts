@@ -187,7 +187,7 @@ describe('the command line', () => {
   it('--approve-over overrides the policy for this run, and is shown at start', async () => {
     const { out, r, lines } = await run([join(AGENTS, 'openai-chat.mjs'), '--model', 'test-model', '--no-retry'], { policy: policyFile(PRICED), flags: ['--approve-over', '0.001'] });
     expect(out).toMatchObject({ status: 403, code: 'cost.threshold' });
-    expect(String(r.stderr)).toContain('asks above $0.00 a request (--approve-over)');
+    expect(String(r.stderr)).toContain('asks above $0.0010 a request (--approve-over)');
     expect(lines[0].policy.overrides).toEqual({ approve_over_usd: 0.001 });
   });
 

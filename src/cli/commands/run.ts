@@ -105,7 +105,7 @@ function limitsLine(cost: CostOverrides, ctx: CommandContext): string {
 }
 
 function money(usd: number): string {
-  return `$${usd.toFixed(2)}`;
+  return `$${usd > 0 && usd < 0.01 ? usd.toPrecision(2) : usd.toFixed(2)}`;
 }
 
 /** `$0.1234`, `$0.1234 of $5.00 budget`, and `: $0.1000 reported, $0.0234 estimated` when part of it is an estimate. */
