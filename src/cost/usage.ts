@@ -160,13 +160,20 @@ function build(input: number, output: number, cached: number, written: number): 
 
 // Tiers that bill the standard price are left out, so a usage records only what changes the price.
 const STANDARD_TIERS = new Set(['default', 'standard', 'auto', 'standard_only']);
+// These strings go to the session file unmasked: only short identifiers are taken from the answer.
+const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
 function withExtras(usage: ExtractedUsage, x: { reasoning?: number; searches?: number; serviceTier?: unknown; speed?: unknown; inferenceGeo?: unknown }): ExtractedUsage {
+  const name = (value: unknown, standard: (v: string) => boolean): string | undefined =>
+    typeof value === 'string' && NAME.test(value) && !standard(value) ? value : undefined;
   if (x.reasoning) usage.reasoningTokens = x.reasoning;
   if (x.searches) usage.webSearches = x.searches;
-  if (typeof x.serviceTier === 'string' && !STANDARD_TIERS.has(x.serviceTier)) usage.serviceTier = x.serviceTier;
-  if (typeof x.speed === 'string' && x.speed !== 'standard') usage.speed = x.speed;
-  if (typeof x.inferenceGeo === 'string' && x.inferenceGeo !== 'global' && x.inferenceGeo !== 'not_available') usage.inferenceGeo = x.inferenceGeo;
+  const tier = name(x.serviceTier, (v) => STANDARD_TIERS.has(v));
+  if (tier) usage.serviceTier = tier;
+  const speed = name(x.speed, (v) => v === 'standard');
+  if (speed) usage.speed = speed;
+  const geo = name(x.inferenceGeo, (v) => v === 'global' || v === 'not_available');
+  if (geo) usage.inferenceGeo = geo;
   return usage;
 }
 
