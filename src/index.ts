@@ -27,3 +27,11 @@ export type { RerunOptions, RerunResult, RunningRerun } from './replay/rerun.js'
 export type { Divergence } from './replay/replay-pool.js';
 export { loadPolicy } from './policy/load.js';
 export type { LoadedPolicy } from './policy/load.js';
+export { applyCostOverrides } from './policy/overrides.js';
+export type { CostOverrides } from './policy/overrides.js';
+// Prices: the policy's own over the bundled @pydantic/genai-prices data, else a guess; what a usage costs.
+export { createPriceBook } from './cost/price-book.js';
+export type { PriceBook, PriceQuote, Priced } from './cost/price-book.js';
+export { describePrice } from './cost/price-view.js';
+export type { PriceView } from './cost/price-view.js';
+export { PRICE_DATA, PRICE_DATA_SOURCE, preloadPriceData } from './cost/price-data.js';

@@ -2,11 +2,12 @@
 import { chooseApprover } from '../approval/choose-approver.js';
 import { createSessionGrants } from '../approval/session-grants.js';
 import { loadPolicy } from '../policy/load.js';
+import { applyCostOverrides, type CostOverrides } from '../policy/overrides.js';
 import type { GuardSetup } from '../session/session-guard.js';
 import type { CliIO } from './io.js';
 
-export async function guardSetup(flags: { policy?: string; ci?: boolean }, io: CliIO): Promise<GuardSetup> {
-  const policy = await loadPolicy({ file: flags.policy, cwd: io.cwd, env: io.env });
+export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: CostOverrides }, io: CliIO): Promise<GuardSetup> {
+  const policy = applyCostOverrides(await loadPolicy({ file: flags.policy, cwd: io.cwd, env: io.env }), flags.cost ?? {});
   return {
     policy,
     approver: (child) =>

@@ -11,6 +11,7 @@ import { registerKey } from './commands/key.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
+import { registerPrices } from './commands/prices.js';
 import { HELP_AFTER } from './help-text.js';
 import { usageError } from './usage-error.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
   registerReplay(program, ctx);
+  registerPrices(program, ctx);
   // Every subcommand reports its usage errors the same way.
   for (const sub of program.commands) inheritErrorHandling(sub, ctx);
   return program;

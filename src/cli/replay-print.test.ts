@@ -23,7 +23,8 @@ describe('replay-print', () => {
   it('prints amounts as everywhere else: small sums stay visible', () => {
     expect(usd(0)).toBe('$0.00');
     expect(usd(0.0000082)).toBe('$0.000008');
-    expect(usd(0.5)).toBe('$0.5000');
+    expect(usd(0.5)).toBe('$0.50');
+    expect(usd(0.0123)).toBe('$0.0123');
     expect(usd(1.23456)).toBe('$1.23');
   });
 });

@@ -7,7 +7,7 @@ import type { RecordedBody, StreamChunk } from '../recording/format.js';
 import type { ChainReport } from '../recording/verify-chain.js';
 import type { RecordedSession } from '../recording/reader.js';
 import type { RerunResult } from '../replay/rerun.js';
-import type { ExchangeView, ShowDocument } from '../replay/show.js';
+import { isEstimated, type ExchangeView, type ShowDocument } from '../replay/show.js';
 import type { DecisionSummary, VerifyResult } from '../replay/verify-policy.js';
 
 export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
@@ -124,7 +124,9 @@ export function decisionText(s: DecisionSummary): string {
 }
 
 function rowOf(v: ExchangeView): string[] {
-  const tokens = v.usage ? `${v.usage.inputTokens}→${v.usage.outputTokens} tok` : '';
+  const counted = v.usage ?? v.usageEstimated;
+  // `~` marks a figure guardrun estimated (no usage reported, or a guessed price); the notes say which.
+  const tokens = counted ? `${v.usage ? '' : '~'}${counted.inputTokens}→${counted.outputTokens} tok` : '';
   return [
     `#${v.id}`,
     v.time ? v.time.slice(11, 23) : '',
@@ -134,7 +136,7 @@ function rowOf(v: ExchangeView): string[] {
     v.label,
     v.status === undefined ? '—' : String(v.status),
     tokens,
-    v.costUsd === undefined ? '' : usd(v.costUsd),
+    v.costUsd === undefined ? '' : `${isEstimated(v) ? '~' : ''}${usd(v.costUsd)}`,
     v.durationMs === undefined ? '' : ms(v.durationMs),
   ];
 }
@@ -144,6 +146,9 @@ function notesOf(v: ExchangeView): string[] {
   if (v.decision?.reason && (v.outcome === 'denied' || v.outcome === 'approved')) notes.push(v.decision.reason);
   if (v.error && v.outcome !== 'denied') notes.push(`${v.error.code}: ${v.error.message}`);
   else if (v.upstreamError?.message) notes.push(v.upstreamError.message);
+  if (v.costEstimated) notes.push(v.usage ? 'cost estimated: the answer was cut before its final usage' : 'cost estimated: the provider reported no usage');
+  if (v.priceIsGuess) notes.push(`price guessed: no price is known for ${v.model ?? 'this model'}, priced as ${v.priceEntry ?? 'its family'}`);
+  if (v.tier) notes.push(`billed at the ${v.tier} tier`);
   return notes;
 }
 
@@ -167,7 +172,7 @@ function totalsLine(doc: ShowDocument, c: ChalkInstance): string {
     t.denied ? c.red(`${t.denied} denied`) : '0 denied',
     t.approved ? c.cyan(`${t.approved} approved`) : '0 approved',
     ...(t.errors ? [c.yellow(`${t.errors} error${t.errors === 1 ? '' : 's'}`)] : []),
-    `${usd(t.costUsd)} spent`,
+    t.estimatedUsd > 0 ? `${usd(t.costUsd)} spent (${usd(t.reportedUsd)} reported, ${usd(t.estimatedUsd)} estimated)` : `${usd(t.costUsd)} spent`,
     ...(t.durationMs !== undefined ? [ms(t.durationMs)] : []),
     childExitText(t),
   ];

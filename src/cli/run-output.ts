@@ -3,6 +3,7 @@
 import { relative } from 'node:path';
 import { formatUsd } from '../cost/format-usd.js';
 import type { SessionResult } from '../session/run-session.js';
+import type { CostOverrides } from '../policy/overrides.js';
 import { terminalSafe } from '../secrets/terminal-text.js';
 import type { CommandContext } from './context.js';
 import { colorsFor } from './output.js';
@@ -16,26 +17,45 @@ export function shownPath(path: string, cwd: string): string {
 /** `guardrun: guarding node (policy: guardrun.yaml; session: .guardrun/sessions/…jsonl)`. */
 export function startLine(o: { command: string[]; policySource: string; sessionFile: string }, ctx: CommandContext): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
-  // A policy found upward is shown as ../../guardrun.yaml: where it sits relative to here is the point.
-  const policy = o.policySource.startsWith('/') ? relative(ctx.io.cwd, o.policySource) : o.policySource;
+  // A policy found upward is shown as ../../guardrun.yaml (where it sits relative to here is the point); one
+  // elsewhere, by its full path.
+  const rel = o.policySource.startsWith('/') ? relative(ctx.io.cwd, o.policySource) : o.policySource;
+  const policy = /^(\.\.\/)*[^/]+$/.test(rel) || !rel.startsWith('..') ? rel : o.policySource;
   return `${c.dim('guardrun:')} guarding ${terminalSafe(o.command[0])} (policy: ${terminalSafe(policy)}; session: ${terminalSafe(shownPath(o.sessionFile, ctx.io.cwd))})\n`;
 }
 
+/** The start-up line when the command line set cost limits for this run (`--budget`, `--approve-over`); empty otherwise. */
+export function limitsLine(cost: CostOverrides, ctx: CommandContext): string {
+  const parts: string[] = [];
+  if (cost.budgetUsd !== undefined) parts.push(cost.budgetUsd === null ? 'no session budget (--budget none)' : `session budget ${formatUsd(cost.budgetUsd)} (--budget)`);
+  if (cost.approveOverUsd !== undefined) parts.push(cost.approveOverUsd === null ? 'no per-request approval (--approve-over none)' : `asks above ${formatUsd(cost.approveOverUsd)} a request (--approve-over)`);
+  if (parts.length === 0) return '';
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  return `${c.dim('guardrun:')} ${parts.join('; ')}\n`;
+}
+
+/** `$0.1234`, `$0.1234 of $5.00 budget`, and `: $0.1000 reported, $0.0234 estimated` when part of it is an estimate. */
+export function spendText(costUsd: number, estimatedUsd: number, budget: number | null | undefined): string {
+  const of = budget === null || budget === undefined ? '' : ` of ${formatUsd(budget)} budget`;
+  const split = estimatedUsd > 0 ? `: ${formatUsd(Math.max(0, costUsd - estimatedUsd))} reported, ${formatUsd(estimatedUsd)} estimated` : '';
+  return `${formatUsd(costUsd)}${of}${split}`;
+}
+
 /** The denials (always) and, unless quiet, where the record is with its request count, spend and final hash. */
-export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean }): string {
+export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean; budgetUsd?: number | null }): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
   const lines: string[] = [];
   if (result.child.spawnError) {
     const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
     lines.push(`${c.red('guardrun:')} ${what}: ${terminalSafe(command[0])}`);
   }
-  const { requests, costUsd, denials } = result.stats;
+  const { requests, costUsd, estimatedUsd, denials } = result.stats;
   if (denials.length > 0) {
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
     for (const d of denials) lines.push(`  #${d.id} ${terminalSafe(d.endpoint)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
   }
   if (!o.quiet || lines.length > 0) {
-    lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}, ${formatUsd(costUsd)})`);
+    lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}, ${spendText(costUsd, estimatedUsd, o.budgetUsd)})`);
     // Kept elsewhere, the final hash proves later that the file was not rewritten: replay --expect-hash.
     lines.push(`${c.dim('guardrun:')} final hash ${result.finalHash}${o.sealed ? ' (sealed)' : ''}`);
   }

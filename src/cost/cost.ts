@@ -1,45 +1,32 @@
-// What a request cost, from its reported token usage and the bundled price table.
+// Token usage in the shape guardrun records, and its translation into @pydantic/genai-prices' usage keys.
 import type { TokenUsage } from '../recording/format.js';
-import { findPrice, type Price, type PriceRates } from './pricing.js';
+import type { PriceUsage } from './price-data.js';
 
 /**
  * Token usage as extracted from a response. `inputTokens` counts every input token, including the
  * cached ones (`cachedInputTokens`) and those written to the prompt cache (`cacheWriteInputTokens`).
  */
-export interface ExtractedUsage extends TokenUsage {
-  cacheWriteInputTokens?: number;
-}
-
-/** USD for one response, or undefined when the model is not in the price table. */
-export function costUsd(model: string, usage: ExtractedUsage): number | undefined {
-  const price = findPrice(model);
-  return price ? costWithPrice(price, usage) : undefined;
-}
+export type ExtractedUsage = TokenUsage;
 
 /**
- * Uncached input = input − cached − cache writes, each part at its own rate, plus output.
- * Long-context models bill the whole request at the higher rates once input exceeds the threshold.
- * Not priced: 1-hour cache writes (billed 2x input by Anthropic; counted here as 5-minute writes),
- * server-side tool fees (web search), audio and image-output tokens.
+ * The library's usage keys: `input_tokens` is the whole input and the cache counts are parts of it
+ * (its README), so inconsistent counts are clamped into their parent first (it throws otherwise):
+ * cached ≤ input, writes ≤ input − cached, 1-hour writes ≤ writes. Negative or missing counts are 0.
  */
-export function costWithPrice(price: Price, usage: ExtractedUsage): number {
-  const rates = ratesFor(price, usage.inputTokens);
-  const cached = clamp(usage.cachedInputTokens ?? 0, usage.inputTokens);
-  const written = clamp(usage.cacheWriteInputTokens ?? 0, usage.inputTokens - cached);
-  const uncached = Math.max(0, usage.inputTokens - cached - written);
-  const microUsd =
-    uncached * rates.inputUsdPerMTok +
-    cached * rates.cachedInputUsdPerMTok +
-    written * rates.cacheWriteUsdPerMTok +
-    Math.max(0, usage.outputTokens) * rates.outputUsdPerMTok;
-  return microUsd / 1_000_000;
+export function priceUsage(usage: ExtractedUsage): PriceUsage {
+  const input = count(usage.inputTokens);
+  const cached = Math.min(count(usage.cachedInputTokens), input);
+  const written = Math.min(count(usage.cacheWriteInputTokens), input - cached);
+  const written1h = Math.min(count(usage.cacheWrite1hInputTokens), written);
+  const out: PriceUsage = { input_tokens: input, output_tokens: count(usage.outputTokens) };
+  if (cached > 0) out.cache_read_tokens = cached;
+  if (written > 0) out.cache_write_tokens = written;
+  if (written1h > 0) out.cache_write_1h_tokens = written1h;
+  const searches = count(usage.webSearches);
+  if (searches > 0) out.web_searches = searches;
+  return out;
 }
 
-export function ratesFor(price: Price, inputTokens: number): PriceRates {
-  const long = price.longContext;
-  return long && inputTokens > long.aboveInputTokens ? long : price;
-}
-
-function clamp(value: number, max: number): number {
-  return Math.min(Math.max(0, value), Math.max(0, max));
+function count(value: number | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }

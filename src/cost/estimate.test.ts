@@ -1,6 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
-import { estimateRequest, outputBound } from './estimate.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { boundRequest, estimateRequest, outputBound } from './estimate.js';
+import { createPriceBook } from './price-book.js';
 import { createTokenCounter } from './tokens.js';
+
+const book = createPriceBook();
+beforeAll(() => book.whenReady());
 
 // One token per character keeps the expected numbers easy to follow.
 const counter = () => createTokenCounter({ countText: vi.fn((text: string) => text.length) });
@@ -8,7 +12,7 @@ const counter = () => createTokenCounter({ countText: vi.fn((text: string) => te
 describe('estimateRequest', () => {
   it('prices input plus the request output limit', () => {
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(993) }], max_completion_tokens: 500 };
-    const e = estimateRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', body, counter(), 4096);
+    const e = estimateRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', body, counter(), 4096, book);
     expect(e.inputTokens).toBe(3 + 4 + 993);
     expect(e.outputTokens).toBe(500);
     expect(e.priceKnown).toBe(true);
@@ -17,33 +21,46 @@ describe('estimateRequest', () => {
 
   it('assumes an output size when the request sets no limit', () => {
     const body = { model: 'gpt-5', input: 'hello' };
-    const e = estimateRequest('openai', '/v1/responses', 'gpt-5', body, counter(), 2000);
+    const e = estimateRequest('openai', '/v1/responses', 'gpt-5', body, counter(), 2000, book);
     expect(e.outputTokens).toBe(2000);
     expect(e.usd).toBeCloseTo(((3 + 4 + 5) * 1.25 + 2000 * 10) / 1e6, 12);
   });
 
   it('uses max_tokens for Anthropic and prices with the Anthropic table', () => {
     const body = { model: 'claude-haiku-4-5-20251001', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] };
-    const e = estimateRequest('anthropic', '/v1/messages', 'claude-haiku-4-5-20251001', body, counter(), 4096);
+    const e = estimateRequest('anthropic', '/v1/messages', 'claude-haiku-4-5-20251001', body, counter(), 4096, book);
     expect(e).toMatchObject({ inputTokens: 3 + 4 + 2, outputTokens: 1024, priceKnown: true });
     expect(e.usd).toBeCloseTo((9 * 1 + 1024 * 5) / 1e6, 12);
   });
 
   it('gives embeddings no output', () => {
     const body = { model: 'text-embedding-3-large', input: ['abc', 'de'] };
-    const e = estimateRequest('openai', '/v1/embeddings', undefined, body, counter(), 4096);
+    const e = estimateRequest('openai', '/v1/embeddings', undefined, body, counter(), 4096, book);
     expect(e).toMatchObject({ inputTokens: 5, outputTokens: 0, priceKnown: true });
     expect(e.usd).toBeCloseTo((5 * 0.13) / 1e6, 15);
   });
 
-  it('counts but does not price an unknown model', () => {
-    const body = { model: 'local-llama', messages: [{ role: 'user', content: 'hi' }] };
-    expect(estimateRequest('openai', '/v1/chat/completions', 'local-llama', body, counter(), 100)).toEqual({
-      inputTokens: 9,
-      outputTokens: 100,
-      usd: undefined,
-      priceKnown: false,
-    });
+  it('prices an unknown model with its guess, and says so', () => {
+    const body = { model: 'gpt-6.2-sol', messages: [{ role: 'user', content: 'hi' }] };
+    const e = estimateRequest('openai', '/v1/chat/completions', 'gpt-6.2-sol', body, counter(), 100, book);
+    expect(e).toMatchObject({ inputTokens: 9, outputTokens: 100, priceKnown: false, priceIsGuess: true, priceEntry: 'gpt-5.6-sol' });
+    expect(e.usd).toBeGreaterThan(0);
+  });
+
+  it('has no price without a model', () => {
+    expect(estimateRequest('openai', '/v1/chat/completions', undefined, { messages: [] }, counter(), 100, book)).toEqual({ inputTokens: 3, outputTokens: 100, usd: undefined, priceKnown: false });
+  });
+
+  it('prices the tier the request asks for (flex: half)', () => {
+    const body = { model: 'gpt-5', input: 'hello', service_tier: 'flex' };
+    const flex = estimateRequest('openai', '/v1/responses', 'gpt-5', body, counter(), 2000, book);
+    const standard = estimateRequest('openai', '/v1/responses', 'gpt-5', { ...body, service_tier: undefined }, counter(), 2000, book);
+    expect(flex.usd).toBeCloseTo(standard.usd! / 2, 12);
+  });
+
+  it('bounds the input by the body size without the tokenizer', () => {
+    const e = boundRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', { model: 'gpt-4o-mini', max_tokens: 10 }, 976, 4096, book);
+    expect(e).toMatchObject({ inputTokens: 2000, outputTokens: 10, priceKnown: true });
   });
 });
 
@@ -56,6 +73,8 @@ describe('outputBound', () => {
     ['junk limits are ignored', '/v1/chat/completions', { max_tokens: -1, max_completion_tokens: 'lots' }, 4096],
     ['no body', '/v1/chat/completions', undefined, 4096],
     ['embeddings', '/v1/embeddings', { max_tokens: 50 }, 0],
+    ['a limit above the assumption is capped at it (Claude Code sends 128,000)', '/v1/chat/completions', { max_tokens: 128_000 }, 4096],
+    ['capped per choice', '/v1/chat/completions', { max_tokens: 128_000, n: 2 }, 8192],
   ])('%s', (_label, endpoint, body, expected) => {
     expect(outputBound('openai', endpoint, body, 4096)).toBe(expected);
   });

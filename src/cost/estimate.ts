@@ -1,19 +1,25 @@
-// A request's cost before it is sent: counted input, bounded output, priced offline.
+// A request's cost before it is sent: counted (or bounded) input, bounded output, priced offline.
 import type { Provider } from '../providers.js';
-import { costWithPrice } from './cost.js';
 import { endpointKind } from './endpoint-kind.js';
-import { findPrice } from './pricing.js';
+import type { PriceBook, PriceQuote } from './price-book.js';
+import { requestedTier } from './service-tier.js';
 import type { TokenCounter } from './tokens.js';
 
 export interface RequestEstimate {
   inputTokens: number;
   /** The request's own output limit, or the assumption when it sets none; 0 for embeddings. */
   outputTokens: number;
-  /** Undefined when the model is not in the price table. Input is priced as uncached (an upper bound). */
+  /** Undefined when no price could be found or guessed. Input is priced as uncached (an upper bound). */
   usd: number | undefined;
+  /** A price from the policy or the bundled data (false for a guess or no price at all). */
   priceKnown: boolean;
+  /** The price is the guess for an unknown model (see price-guess.ts). */
+  priceIsGuess?: boolean;
+  /** The price entry used (`gpt-5.6-sol` for a guess of `gpt-6.2-sol`). */
+  priceEntry?: string;
 }
 
+/** The estimate with input tokens counted by the tokenizer. `book` must be ready. */
 export function estimateRequest(
   provider: Provider,
   endpoint: string,
@@ -21,13 +27,11 @@ export function estimateRequest(
   body: unknown,
   counter: TokenCounter,
   assumeOutputTokens: number,
+  book: PriceBook,
 ): RequestEstimate {
   const id = model ?? modelOf(body);
   const { inputTokens } = counter.countRequest(provider, endpoint, id, body);
-  const outputTokens = outputBound(provider, endpoint, body, assumeOutputTokens);
-  const price = id === undefined ? undefined : findPrice(id);
-  const usd = price ? costWithPrice(price, { inputTokens, outputTokens }) : undefined;
-  return { inputTokens, outputTokens, usd, priceKnown: price !== undefined };
+  return priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
 }
 
 // Room for what a request costs beyond its own bytes (Anthropic's tool-use system prompt is 346 tokens).
@@ -37,16 +41,27 @@ const BOUND_SLACK_TOKENS = 1024;
  * An upper bound of the estimate without the tokenizer: every token is at least one byte, so the body's
  * size bounds its input tokens. Exact counting is only worth its cost when this bound could cross a limit.
  */
-export function boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown, bodyBytes: number, assumeOutputTokens: number): RequestEstimate {
+export function boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown, bodyBytes: number, assumeOutputTokens: number, book: PriceBook): RequestEstimate {
   const id = model ?? modelOf(body);
-  const inputTokens = bodyBytes + BOUND_SLACK_TOKENS;
-  const outputTokens = outputBound(provider, endpoint, body, assumeOutputTokens);
-  const price = id === undefined ? undefined : findPrice(id);
-  const usd = price ? costWithPrice(price, { inputTokens, outputTokens }) : undefined;
-  return { inputTokens, outputTokens, usd, priceKnown: price !== undefined };
+  return priced(provider, id, body, bodyBytes + BOUND_SLACK_TOKENS, outputBound(provider, endpoint, body, assumeOutputTokens), book);
 }
 
-/** max_completion_tokens / max_tokens (Chat, times `n` choices), max_output_tokens (Responses), max_tokens (Anthropic). */
+function priced(provider: Provider, model: string | undefined, body: unknown, inputTokens: number, outputTokens: number, book: PriceBook): RequestEstimate {
+  const quote: PriceQuote | undefined = model === undefined ? undefined : book.quote(provider, model);
+  if (!quote) return { inputTokens, outputTokens, usd: undefined, priceKnown: false };
+  const { usd } = book.cost(quote, { inputTokens, outputTokens }, requestedTier(provider, body));
+  const estimate: RequestEstimate = { inputTokens, outputTokens, usd, priceKnown: quote.source !== 'guess', priceEntry: quote.entry };
+  if (quote.source === 'guess') estimate.priceIsGuess = true;
+  return estimate;
+}
+
+/**
+ * Output tokens to expect: the request's own limit (max_completion_tokens / max_tokens for Chat, times `n`
+ * choices; max_output_tokens for Responses; max_tokens for Anthropic) when it is below `assumeOutputTokens`,
+ * else `assumeOutputTokens`. Coding agents send limits of 32,000 to 128,000 tokens on every request (Claude Code
+ * 2.1 sends 128,000 with claude-opus-5-5: $2.56 of output alone) that their answers rarely approach; taken as
+ * the estimate, every request of theirs would ask. A policy that wants the worst case sets assume_output_tokens high.
+ */
 export function outputBound(provider: Provider, endpoint: string, body: unknown, assumeOutputTokens: number): number {
   const kind = endpointKind(provider, endpoint);
   if (kind === 'embeddings') return 0;
@@ -56,10 +71,10 @@ export function outputBound(provider: Provider, endpoint: string, body: unknown,
   else if (kind === 'chat') limit = positive(b.max_completion_tokens) ?? positive(b.max_tokens);
   else limit = positive(b.max_tokens);
   const choices = kind === 'chat' || kind === 'completions' ? (positive(b.n) ?? 1) : 1;
-  return (limit ?? assumeOutputTokens) * choices;
+  return Math.min(limit ?? assumeOutputTokens, assumeOutputTokens) * choices;
 }
 
-function modelOf(body: unknown): string | undefined {
+export function modelOf(body: unknown): string | undefined {
   const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
   return typeof model === 'string' ? model : undefined;
 }

@@ -1,6 +1,6 @@
 // Offline tokenization with gpt-tokenizer, one encoding loaded on first use (o200k_base takes ~130 ms).
 import { createRequire } from 'node:module';
-import type { TokenizerEncoding } from './pricing.js';
+import type { TokenizerEncoding } from './encoding.js';
 
 type CountTokens = (text: string, options?: { disallowedSpecial?: Set<string> }) => number;
 
@@ -15,6 +15,11 @@ const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 export function countTextTokens(text: string, encoding: TokenizerEncoding): number {
   if (text.length === 0) return 0;
   return encoderFor(encoding)(text, PLAIN_TEXT);
+}
+
+/** True once `encoding` is loaded, so counting with it costs no load (~450 ms for o200k_base). */
+export function isEncodingLoaded(encoding: TokenizerEncoding): boolean {
+  return loaded.has(encoding);
 }
 
 /** Loads an encoding ahead of the first request, e.g. while the child process starts. */

@@ -13,9 +13,9 @@ import { hash } from 'node:crypto';
 import type { Provider } from '../providers.js';
 import { endpointKind } from './endpoint-kind.js';
 import { Lru } from './lru.js';
-import { encodingForModel, type TokenizerEncoding } from './pricing.js';
+import { encodingForModel, type TokenizerEncoding } from './encoding.js';
 import { countRequestTokens } from './request-tokens.js';
-import { countTextTokens } from './tokenizer.js';
+import { countTextTokens, isEncodingLoaded } from './tokenizer.js';
 
 export interface TokenCount {
   inputTokens: number;
@@ -34,6 +34,8 @@ export interface TokenCounter {
   countRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenCount;
   /** Tokens in one text, through the cache. */
   countText(text: string, encoding: TokenizerEncoding): number;
+  /** True when counting in `encoding` costs no tokenizer load (never load ~450 ms of ranks at the end of an answer). */
+  isReady(encoding: TokenizerEncoding): boolean;
   stats(): TokenCounterStats;
 }
 
@@ -77,6 +79,7 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
 
   return {
     countText,
+    isReady: (encoding) => options.countText !== undefined || isEncodingLoaded(encoding),
     countRequest(provider, endpoint, model, body) {
       const encoding = encodingForModel(model ?? modelOf(body) ?? '');
       const kind = endpointKind(provider, endpoint);

@@ -113,6 +113,12 @@ describe('usageFromBody', () => {
     expect(usageFromBody('anthropic', '/v1/messages/count_tokens', { usage: { input_tokens: 3 } })).toBeUndefined();
   });
 
+  it('takes only short identifiers for the billing tier (they are recorded unmasked)', () => {
+    const body = { service_tier: 'flex and sk-proj-looks-like-a-key-0123456789', usage: { prompt_tokens: 1, completion_tokens: 1 } };
+    expect(usageFromBody('openai', '/v1/chat/completions', body)?.serviceTier).toBeUndefined();
+    expect(usageFromBody('openai', '/v1/chat/completions', { ...body, service_tier: 'flex' })?.serviceTier).toBe('flex');
+  });
+
   it('ignores junk values', () => {
     const body = { usage: { prompt_tokens: 'many', completion_tokens: -3, prompt_tokens_details: null } };
     expect(usageFromBody('openai', '/v1/chat/completions', body)).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
@@ -211,7 +217,7 @@ describe('createStreamUsage', () => {
 
   it.each(['response.completed', 'response.incomplete', 'response.failed'])('reads Responses usage from %s only', (final) => {
     const parse = vi.spyOn(JSON, 'parse');
-    expect(feed('openai', '/v1/responses', RESPONSES_STREAM(final))).toEqual({ inputTokens: 36, outputTokens: 87, totalTokens: 123 });
+    expect(feed('openai', '/v1/responses', RESPONSES_STREAM(final))).toEqual({ inputTokens: 36, outputTokens: 87, reasoningTokens: 64, totalTokens: 123 });
     expect(parse).toHaveBeenCalledTimes(1);
   });
 

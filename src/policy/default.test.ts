@@ -15,7 +15,7 @@ describe('the built-in default policy', () => {
   test('documented choices', () => {
     expect(DEFAULT_POLICY.endpoints.allow).toEqual([...DEFAULT_ENDPOINTS]);
     expect(DEFAULT_POLICY.models).toEqual({ allow: ['*'], deny: [], unknown: 'deny' });
-    expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask', count_tokens: 'when-needed' });
+    expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'guess', count_tokens: 'when-needed', prices: {} });
     expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, patterns: [] });
     expect(DEFAULT_POLICY.approval.timeout_s).toBe(120);
     expect(DEFAULT_POLICY.rules).toEqual([]);
@@ -25,10 +25,13 @@ describe('the built-in default policy', () => {
     const uncommented = DEFAULT_POLICY_YAML.replace('patterns: []', 'patterns:')
       .replace('  #  - { id: acme', '    - { id: acme')
       .replace('rules: []', 'rules:')
+      .replace('  prices: {}', '  prices:')
+      .replace(/^  #  ("ft:|"my-)/gm, '    $1')
       .replace(/^  # (- id|  on|  match|  action|  message)/gm, '  $1');
     const policy = parsePolicy(uncommented, 'x');
     expect(policy.secrets.patterns.map((p) => p.id)).toEqual(['acme-token']);
     expect(policy.rules.map((r) => r.id)).toEqual(['no-prod-credentials', 'destructive-shell']);
     expect(policy.rules[1]).toMatchObject({ match: { arguments: 'rm\\s+-rf|mkfs|dd\\s+if=' } });
+    expect(Object.keys(policy.cost.prices)).toEqual(['ft:gpt-4.1-mini:*', 'my-deployment-*']);
   });
 });

@@ -30,17 +30,24 @@ models:
   unknown: deny
 
 cost:
-  # Ask before a request estimated above this many USD (null: never ask).
+  # Ask before a request estimated above this many USD (null: never ask). --approve-over USD overrides it.
   approve_over_usd: 0.50
-  # Ask when the session's spend plus this request's estimate would pass this (null: no budget).
+  # Ask when the session's spend, plus the estimates of requests still in flight, plus this request's
+  # estimate would pass this (null: no budget). guardrun --budget USD overrides it for one run.
   session_budget_usd: 5.00
-  # Output tokens assumed when a request sets no max_tokens.
+  # Output tokens a request is estimated at (its own max_tokens when that is lower).
   assume_output_tokens: 4096
   # Count input tokens with the tokenizer only when a free upper bound could cross a limit (when-needed),
   # or for every request, so each decision records an exact estimate (always; costs CPU on long contexts).
   count_tokens: when-needed
-  # A model guardrun has no price for (so no estimate, no budget): allow | ask | deny
-  unknown_model: ask
+  # A model with no price in the bundled data nor below: guess (price it as the most expensive model of its
+  # family, so it still counts towards the limits), allow (pass, not held by its estimate), ask or deny.
+  unknown_model: guess
+  # Your own prices, USD per million tokens, for models the bundled data does not know or prices differently
+  # (fine-tuned models, private deployments, models newer than this guardrun). The first matching glob wins.
+  prices: {}
+  #  "ft:gpt-4.1-mini:*": { input: 0.8, cached_input: 0.2, output: 3.2 }
+  #  "my-deployment-*": { input: 1, output: 4, cache_write: 1.25 }
 
 approval:
   # Seconds to wait for an answer before denying. Without a terminal (CI) every ask is denied.
@@ -81,7 +88,7 @@ export const DEFAULT_POLICY: Policy = {
     deny: [],
   },
   models: { allow: ['*'], deny: [], unknown: 'deny' },
-  cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'ask', count_tokens: 'when-needed' },
+  cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'guess', count_tokens: 'when-needed', prices: {} },
   approval: { timeout_s: 120 },
   secrets: { outbound: 'redact', mask_responses: true, patterns: [] },
   rules: [],

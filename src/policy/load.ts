@@ -16,6 +16,8 @@ export interface LoadedPolicy {
   source: string;
   /** sha256 (hex) of the policy text, for the session file. */
   sha256: string;
+  /** Values set for this run on the command line (`--budget`, `--approve-over`), by policy key. */
+  overrides?: Record<string, number | null>;
 }
 
 export const POLICY_ENV = 'GUARDRUN_POLICY';

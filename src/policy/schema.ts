@@ -39,6 +39,15 @@ const modelGlob = z.string().min(1, { error: 'expected a non-empty model glob, e
 
 const answer = z.enum(['allow', 'ask', 'deny']);
 const usd = z.number().min(0).nullable();
+const perMTok = z.number().min(0).max(1_000_000, { error: 'expected USD per million tokens (at most 1,000,000)' });
+
+// USD per million tokens for the models a glob matches (the user's own prices win over the bundled data).
+const userPrice = strict({
+  input: perMTok,
+  output: perMTok,
+  cached_input: perMTok.optional(),
+  cache_write: perMTok.optional(),
+});
 
 const ruleId = z
   .string()
@@ -97,8 +106,9 @@ export const policySchema = strict({
     approve_over_usd: usd.default(0.5),
     session_budget_usd: usd.default(5),
     assume_output_tokens: z.number().int().min(0).default(4096),
-    unknown_model: answer.default('ask'),
+    unknown_model: z.enum(['guess', 'allow', 'ask', 'deny']).default('guess'),
     count_tokens: z.enum(['when-needed', 'always']).default('when-needed'),
+    prices: z.record(modelGlob, userPrice).default({}),
   }).prefault({}),
   approval: strict({
     timeout_s: z.number().positive().max(86_400).default(120),

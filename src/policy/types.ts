@@ -12,9 +12,14 @@ export interface SecretFinding {
 }
 
 export interface CostEstimate {
-  /** Estimated cost of this request in USD; absent when no price is known. */
+  /** Estimated cost of this request in USD (with a guessed price for an unknown model); absent when no price could be found or guessed. */
   usd?: number;
+  /** A price from the policy's `cost.prices` or the bundled data; false for a guess or no price. */
   priceKnown: boolean;
+  /** `usd` rests on the guessed price of an unknown model (the most expensive of its family). */
+  priceIsGuess?: boolean;
+  /** The price entry used (`gpt-5.6-sol` when guessing for `gpt-6.2-sol`). */
+  priceEntry?: string;
   inputTokens: number;
   outputTokens: number;
 }
@@ -35,8 +40,10 @@ export interface RequestFacts {
   texts: string[];
   secretFindings: SecretFinding[];
   estimate?: CostEstimate;
-  /** What this session has spent so far (USD). */
+  /** What this session has spent so far (USD): the billed cost of the answers that have completed. */
   spendUsd: number;
+  /** The estimates of the requests still in flight (reserved against the budget until they settle). Default 0. */
+  reservedUsd?: number;
 }
 
 export interface ToolCall {

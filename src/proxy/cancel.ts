@@ -4,6 +4,11 @@ import { EventEmitter } from 'node:events';
 
 export class Cancel extends EventEmitter {
   aborted = false;
+  /**
+   * Set by the relay once an answer streams: the agent leaving then no longer cancels the upstream request at
+   * once; the relay reads on (bounded) to collect the usage the provider bills, then cancels it itself.
+   */
+  keepReading = false;
 
   abort(): void {
     if (this.aborted) return;

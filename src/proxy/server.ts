@@ -27,9 +27,11 @@ export async function startProxy(options: HandlerOptions & { port?: number }): P
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
-        // Connections are gone, so in-flight exchanges end quickly (as "client closed"); let them be recorded.
+        // Connections are gone, so in-flight exchanges end (as "client closed"), reading on briefly for their usage;
+        // let them be recorded. What is still reading after that is cut, charged its estimate, and recorded.
         await settleWithin([...handler.inflight], 2_000);
         await Promise.all(Object.values(options.upstreams).map((u) => u?.pool.destroy().catch(() => undefined)));
+        await settleWithin([...handler.inflight], 1_000);
       })();
       return closing;
     },

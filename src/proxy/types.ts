@@ -45,9 +45,34 @@ export interface ResponseFilter {
 
 export interface ExchangeResult {
   status: number;
+  /** The usage the provider reported (for a stream cut short, only what arrived before the cut). */
   usage: TokenUsage | undefined;
-  costUsd: number | undefined;
+  /** False when `usage` is not the provider's final figure (a stream cut before its last usage event). Default true. */
+  usageFinal?: boolean;
+  /** The request reached the upstream, so the provider may bill it. */
+  forwarded: boolean;
+  /** The answer ended before its end (the agent left, the upstream broke, a drain hit its bound). */
+  cut?: boolean;
+  /** The generated text guardrun saw, relayed or read after the agent left: for an estimate when usage is missing or partial. */
+  outputText?: string;
   denied: boolean;
+}
+
+/** What an exchange was charged, for its response line and the session's spend. */
+export interface Charge {
+  /** USD counted towards the spend; undefined when nothing was billed (not forwarded, an error answer, no model named). */
+  costUsd?: number;
+  /** The usage guardrun estimated because the provider reported none (or only part, before a cut). */
+  usageEstimated?: TokenUsage;
+  /** `costUsd` rests on estimated usage (`usageEstimated`, or the request's estimate for an answer cut short). */
+  costEstimated?: boolean;
+  /** `costUsd` uses the guessed price of an unknown model. */
+  priceIsGuess?: boolean;
+  /** The price entry used when it is not the model's own (a guess's model, a `cost.prices` glob). */
+  priceEntry?: string;
+  /** The billing tier applied, when not standard (`flex`, `priority`, `fast, us`), and its factor. */
+  tier?: string;
+  tierFactor?: number;
 }
 
 /** A request body's text and its masked form, computed once per exchange (scanning 200 KB twice would show). */
@@ -70,7 +95,11 @@ export interface Guard {
   maskText(text: string): string;
   /** The request body scanned once for secrets (undefined for binary bodies); shared by recording and checks. */
   scanRequest(exchange: Exchange): ScannedText | undefined;
-  finish(exchange: Exchange, result: ExchangeResult): void;
+  /**
+   * The exchange is over: settles its reservation with what it cost (reported usage priced, else an estimate;
+   * see session/charge.ts) and returns the charge for its response line. Never rejects.
+   */
+  finish(exchange: Exchange, result: ExchangeResult): Promise<Charge>;
   /** Time a human spent answering prompts for this exchange (so it is not counted as guardrun's own time). */
   humanMs(exchange: Exchange): number;
 }

@@ -14,12 +14,25 @@ export type RecordedBody =
   | { omitted: string; bytes: number };
 
 export interface TokenUsage {
+  /** Every input token, cached and cache-written ones included. */
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens?: number;
   /** Anthropic cache writes, OpenAI cache_write_tokens: billed above the input price. */
   cacheWriteInputTokens?: number;
+  /** Of the cache writes, those with Anthropic's 1-hour TTL (billed at 2x input). */
+  cacheWrite1hInputTokens?: number;
+  /** Of the output, reasoning / thinking tokens (already counted in outputTokens). */
+  reasoningTokens?: number;
+  /** Server-side web searches, billed per call (Anthropic `server_tool_use`, OpenAI `web_search_call` items). */
+  webSearches?: number;
   totalTokens?: number;
+  /** A processing tier other than the standard one, as the provider reported it (`flex`, `priority`, `batch`). */
+  serviceTier?: string;
+  /** Anthropic `speed` when not `standard` (`fast`). */
+  speed?: string;
+  /** Anthropic `inference_geo` when not global (`us`). */
+  inferenceGeo?: string;
 }
 
 export interface SessionStart {
@@ -33,7 +46,8 @@ export interface SessionStart {
   cwd: string;
   upstreams: Partial<Record<Provider, string>>;
   providers: Provider[];
-  policy?: { source: string; sha256: string };
+  /** The policy in force: its source and sha256, and the values the command line set for this run (`--budget`). */
+  policy?: { source: string; sha256: string; overrides?: Record<string, number | null> };
   /** Set when this run answered from a recording (`guardrun replay FILE -- cmd`). */
   replayOf?: { file: string; session: string };
 }
@@ -74,7 +88,14 @@ export interface DecisionEvent {
   estimateUsd?: number;
   /** True when estimateUsd is the tokenizer-free upper bound (body bytes as input tokens), not a token count. */
   estimateIsBound?: boolean;
+  /** True when estimateUsd uses the guessed price of an unknown model (priced as `priceEntry`). */
+  priceIsGuess?: boolean;
+  /** The price entry the estimate used, when it is not the model's own (a guess, a `cost.prices` glob). */
+  priceEntry?: string;
+  /** The session's settled spend when decided. */
   spendUsd?: number;
+  /** The estimates of the other requests in flight when decided (reserved against the budget). */
+  reservedUsd?: number;
 }
 
 /** One server-sent event as it reached the agent, with its offset from the first byte. */
@@ -91,8 +112,21 @@ export interface ResponseEvent {
   headers: Record<string, string>;
   body?: RecordedBody;
   events?: StreamChunk[];
+  /** Usage the provider reported (for an answer cut short, what arrived before the cut). */
   usage?: TokenUsage;
+  /** Usage guardrun estimated because the provider reported none, or only part of it. */
+  usageEstimated?: TokenUsage;
+  /** USD this exchange counts towards the spend. */
   costUsd?: number;
+  /** True when costUsd rests on estimated usage rather than the provider's report. */
+  costEstimated?: boolean;
+  /** True when costUsd uses the guessed price of an unknown model. */
+  priceIsGuess?: boolean;
+  /** The price entry used when it is not the model's own (a guess's model, a `cost.prices` glob). */
+  priceEntry?: string;
+  /** The billing tier applied when not standard (`flex`, `priority`, `fast`), and its factor over standard prices. */
+  tier?: string;
+  tierFactor?: number;
   ttfbMs?: number;
   durationMs: number;
   /** guardrun's own time on the exchange (policy, tokenizer, masking, recording), without forwarding or human waits. */
@@ -119,6 +153,8 @@ export interface SessionEnd {
   requests: number;
   denied: number;
   costUsd: number;
+  /** The part of costUsd that rests on estimates (estimated usage or a guessed price). */
+  costEstimatedUsd?: number;
   durationMs: number;
 }
 

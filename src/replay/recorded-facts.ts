@@ -3,6 +3,7 @@
 // denies secrets still denies them on replay.
 import { endpointKind } from '../cost/endpoint-kind.js';
 import { estimateRequest } from '../cost/estimate.js';
+import type { PriceBook } from '../cost/price-book.js';
 import type { TokenCounter } from '../cost/tokens.js';
 import { extractRequestTexts } from '../policy/extract.js';
 import type { Policy } from '../policy/schema.js';
@@ -17,6 +18,8 @@ export interface FactsContext {
   /** Built-in detectors plus the policy's own patterns (new patterns find what the recording did not mask). */
   scanner: Scanner;
   counter: TokenCounter;
+  /** Ready (its data loaded): the policy's own prices over the bundled data. */
+  book: PriceBook;
 }
 
 /** The provider API path of a recorded request, without query (`/v1/messages` for `/anthropic/v1/messages`). */
@@ -25,7 +28,11 @@ export function apiPathOf(req: Pick<RequestEvent, 'provider' | 'path'>): string 
   return req.provider === 'anthropic' && path.startsWith('/anthropic/') ? path.slice('/anthropic'.length) : path;
 }
 
-export function recordedRequestFacts(req: RequestEvent, spendUsd: number, ctx: FactsContext): RequestFacts {
+/**
+ * `spendUsd`: what the session had spent when the request came (the recorded costs before it); `reservedUsd`: what
+ * the requests then in flight held against the budget (the decision line's `reservedUsd`, 0 in older files).
+ */
+export function recordedRequestFacts(req: RequestEvent, spendUsd: number, ctx: FactsContext, reservedUsd = 0): RequestFacts {
   const json = req.body && 'json' in req.body ? req.body.json : undefined;
   const text = bodyText(req.body, req.headers?.['content-type'] ?? '');
   const apiPath = apiPathOf(req);
@@ -41,8 +48,9 @@ export function recordedRequestFacts(req: RequestEvent, spendUsd: number, ctx: F
     body: json,
     texts: extractRequestTexts(json),
     secretFindings: text === undefined ? [] : findingsIn(text, ctx.scanner),
-    estimate: priced ? estimateRequest(req.provider, apiPath, req.model, json, ctx.counter, ctx.policy.cost.assume_output_tokens) : undefined,
+    estimate: priced ? estimateRequest(req.provider, apiPath, req.model, json, ctx.counter, ctx.policy.cost.assume_output_tokens, ctx.book) : undefined,
     spendUsd,
+    reservedUsd,
   };
 }
 

@@ -30,8 +30,18 @@ export interface ExchangeView {
   /** From the body of an upstream error answer (status >= 400): its error code (or type) and message. */
   upstreamError?: { code?: string; message?: string };
   source?: 'upstream' | 'guardrun' | 'replay';
+  /** Usage the provider reported. */
   usage?: TokenUsage;
+  /** Usage guardrun estimated where the provider reported none (or only part). */
+  usageEstimated?: TokenUsage;
   costUsd?: number;
+  /** costUsd rests on estimated usage. */
+  costEstimated?: boolean;
+  /** costUsd uses the guessed price of an unknown model (priced as `priceEntry`). */
+  priceIsGuess?: boolean;
+  priceEntry?: string;
+  /** The billing tier when not standard (`flex`, `priority`, `fast`). */
+  tier?: string;
   ttfbMs?: number;
   durationMs?: number;
   /** With `--full`: the bodies as recorded (masked). */
@@ -49,6 +59,10 @@ export interface ShowTotals {
   approved: number;
   errors: number;
   costUsd: number;
+  /** The part of costUsd priced from usage the provider reported, at a known price. */
+  reportedUsd: number;
+  /** The part of costUsd that rests on estimates (usage guardrun estimated, or a guessed price). */
+  estimatedUsd: number;
   durationMs?: number;
   childExit?: { code: number | null; signal: string | null; error?: string };
   exitCode?: number;
@@ -112,12 +126,23 @@ export function describeSession(session: RecordedSession, options: DescribeOptio
       denied: views.filter((v) => v.outcome === 'denied').length,
       approved: views.filter(isApproved).length,
       errors: views.filter((v) => v.outcome === 'error' || v.outcome === 'no-response').length,
-      costUsd: Math.round(views.reduce((sum, v) => sum + (v.costUsd ?? 0), 0) * 1e12) / 1e12,
+      costUsd: sum(views, () => true),
+      reportedUsd: sum(views, (v) => !isEstimated(v)),
+      estimatedUsd: sum(views, isEstimated),
       durationMs: Number.isFinite(duration) ? duration : undefined,
       childExit: outline.childExit ? { code: outline.childExit.code, signal: outline.childExit.signal, error: outline.childExit.error } : undefined,
       exitCode: end?.exitCode,
     },
   };
+}
+
+/** A cost that is not the provider's own figure at a known price. */
+export function isEstimated(v: Pick<ExchangeView, 'costEstimated' | 'priceIsGuess'>): boolean {
+  return v.costEstimated === true || v.priceIsGuess === true;
+}
+
+function sum(views: ExchangeView[], which: (v: ExchangeView) => boolean): number {
+  return Math.round(views.reduce((total, v) => total + (which(v) ? (v.costUsd ?? 0) : 0), 0) * 1e12) / 1e12;
 }
 
 function matches(v: ExchangeView, only: OnlyFilter): boolean {
@@ -153,7 +178,12 @@ function viewOf(ex: RecordedExchange, start: number, options: DescribeOptions): 
     upstreamError: res ? upstreamErrorOf(res) : undefined,
     source: res?.source,
     usage: res?.usage,
+    usageEstimated: res?.usageEstimated,
     costUsd: res?.costUsd,
+    costEstimated: res?.costEstimated,
+    priceIsGuess: res?.priceIsGuess,
+    priceEntry: res?.priceEntry,
+    tier: res?.tier,
     ttfbMs: res?.ttfbMs,
     durationMs: res?.durationMs,
   };

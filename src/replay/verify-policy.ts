@@ -1,6 +1,7 @@
 // Policy regression test: every recorded request and response re-decided under another policy, offline,
 // with the recorded spend progression; recorded answers to asks (a human's, CI's, a timeout's) stand when
 // the same rules ask again.
+import { createPriceBook } from '../cost/price-book.js';
 import { createTokenCounter } from '../cost/tokens.js';
 import { createEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicy } from '../policy/load.js';
@@ -41,11 +42,17 @@ export interface VerifyResult {
   notes: string[];
 }
 
-export function verifySession(session: RecordedSession, loaded: LoadedPolicy): VerifyResult {
+/**
+ * Re-decides every recorded exchange under `loaded`. Estimates use today's prices (the policy's `cost.prices`
+ * over the bundled data); spend and in-flight reservations are the recorded ones, as the live guard saw them.
+ */
+export async function verifySession(session: RecordedSession, loaded: LoadedPolicy): Promise<VerifyResult> {
   const evaluator = createEvaluator(loaded.policy);
   const patterns = evaluator.secretPatterns.map((p) => ({ id: p.id, regex: `/${p.regex.source}/${p.regex.flags}` }));
   const scanner = createScanner(compileDetectors({ patterns, builtins: BUILTIN_DETECTORS }));
-  const ctx = { policy: loaded.policy, scanner, counter: createTokenCounter() };
+  const book = createPriceBook({ prices: loaded.policy.cost.prices, policySource: loaded.source });
+  await book.whenReady();
+  const ctx = { policy: loaded.policy, scanner, counter: createTokenCounter(), book };
   const hasResponseRules = loaded.policy.rules.some((r) => r.on === 'response');
   const decisions: DecisionComparison[] = [];
   const notes: string[] = [];
@@ -58,7 +65,8 @@ export function verifySession(session: RecordedSession, loaded: LoadedPolicy): V
       notes.push(`#${ex.id}: not re-checked: guardrun refused it before any policy check (${refused})`);
       continue;
     }
-    const facts = recordedRequestFacts(req, ex.spendBeforeUsd, ctx);
+    const reserved = ex.decisions.find((d) => d.phase === 'request')?.reservedUsd ?? 0;
+    const facts = recordedRequestFacts(req, ex.spendBeforeUsd, ctx, reserved);
     const recordedRequest = recordedSummary(ex, 'request');
     const nowRequest = settleNow(evaluator.request(facts), recordedRequest);
     decisions.push(compare(ex, 'request', recordedRequest, nowRequest));

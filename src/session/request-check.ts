@@ -2,8 +2,11 @@
 import type { Approver } from '../approval/types.js';
 import { boundRequest, estimateRequest, type RequestEstimate } from '../cost/estimate.js';
 import { endpointKind } from '../cost/endpoint-kind.js';
+import type { PriceBook } from '../cost/price-book.js';
 import type { TokenCounter } from '../cost/tokens.js';
+import { limitedUsd } from '../policy/checks/cost.js';
 import type { Evaluator } from '../policy/evaluate.js';
+import type { Policy } from '../policy/schema.js';
 import { extractRequestTexts } from '../policy/extract.js';
 import type { RequestFacts } from '../policy/types.js';
 import type { Exchange, RequestVerdict } from '../proxy/types.js';
@@ -22,7 +25,9 @@ export interface RequestCheckContext {
   counter: TokenCounter;
   approver: Approver;
   recorder: Recorder;
-  spendUsd: number;
+  book: PriceBook;
+  /** The session's spend, read at the moment of the decision; `reserve` holds this request's estimate. */
+  budget: { spentUsd(): number; reservedUsd(): number; reserve(usd: number): void; release(): void };
   maskText(text: string): string;
 }
 
@@ -39,7 +44,12 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   const findings = scan?.findings ?? [];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
-  let estimate = priced ? estimateFor(ex, ctx) : undefined;
+  // The price data loads in the background at start-up; a request waits for it only if a limit needs a price.
+  if (priced && !ctx.book.ready && needsPrice(policy.cost)) await ctx.book.whenReady();
+  // From here to the reservation nothing awaits: the spend read is the spend the reservation joins.
+  const spendUsd = ctx.budget.spentUsd();
+  const reservedUsd = ctx.budget.reservedUsd();
+  let estimate = priced && ctx.book.ready ? estimateFor(ex, ctx, spendUsd + reservedUsd) : undefined;
   const facts: RequestFacts = {
     method: ex.method,
     path: ex.endpoint.slice(ex.method.length + 1),
@@ -51,21 +61,30 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     texts: extractRequestTexts(ex.json),
     secretFindings: findings.map((f) => ({ detector: f.detector })),
     estimate,
-    spendUsd: ctx.spendUsd,
+    spendUsd,
+    reservedUsd,
   };
   let decision = ctx.evaluator.request(facts);
   if (decision.verdict === 'ask' && estimate?.bound) {
     // A person will see the estimate: count the tokens for real, and decide again on the exact figure.
-    estimate = { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens), bound: false };
+    estimate = { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens, ctx.book), bound: false };
     facts.estimate = estimate;
     decision = ctx.evaluator.request(facts);
   }
+  // Reserve before settling: while a person is asked, or the answer streams, others see this request's share.
+  const reserve = decision.verdict === 'deny' ? undefined : limitedUsd(policy.cost, estimate);
+  if (reserve !== undefined) ctx.budget.reserve(reserve);
   const settled = await settle(
-    { id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound, spendUsd: ctx.spendUsd, excerpt: ctx.maskText(lastUserText(ex.json)), mask: ctx.maskText },
+    {
+      id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound,
+      priceIsGuess: estimate?.priceIsGuess, priceEntry: estimate?.priceIsGuess ? estimate.priceEntry : undefined,
+      spendUsd, reservedUsd, excerpt: ctx.maskText(lastUserText(ex.json)), mask: ctx.maskText,
+    },
     ctx.approver,
     ctx.recorder,
   );
   if (!settled.allow) {
+    ctx.budget.release();
     const message = ctx.maskText(`guardrun denied this request (${settled.rule}): ${settled.reason}`);
     return { verdict: { allow: false, error: { status: 403, code: settled.rule, message } }, facts, decidedBy: settled.decidedBy, humanMs: settled.humanMs, reason: ctx.maskText(settled.reason) };
   }
@@ -78,18 +97,23 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   return { verdict: { allow: true, body: Buffer.from(redactWith(scan, ctx.keyScanner), 'utf8') }, facts, humanMs };
 }
 
+/** A limit or an unknown-model rule that needs the price before deciding. */
+function needsPrice(cost: Policy['cost']): boolean {
+  return cost.approve_over_usd !== null || cost.session_budget_usd !== null || cost.unknown_model === 'ask' || cost.unknown_model === 'deny';
+}
+
 /**
  * The cost estimate the policy needs. The tokenizer costs ~0.5 ms per KB of new text, so a cheap upper bound
  * (bytes ≥ tokens) comes first; tokens are counted only when that bound could cross a threshold or the budget.
  */
-function estimateFor(ex: Exchange, ctx: RequestCheckContext): RequestEstimate & { bound: boolean } {
+function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: number): RequestEstimate & { bound: boolean } {
   const { cost } = ctx.evaluator.policy;
-  const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens);
+  const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens, ctx.book);
   const usd = bound.usd;
   const withinLimits =
     usd !== undefined &&
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
-    (cost.session_budget_usd === null || ctx.spendUsd + usd <= cost.session_budget_usd);
-  if ((withinLimits && cost.count_tokens === 'when-needed') || !bound.priceKnown) return { ...bound, bound: true };
-  return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens), bound: false };
+    (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
+  if ((withinLimits && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
+  return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book), bound: false };
 }

@@ -14,7 +14,8 @@ import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { endProcessesSync, leftoverProcesses } from './process-tree.js';
 import { childEnv } from './child-env.js';
-import { createSessionGuard, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
+import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
+import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 
 export interface SessionOptions {
@@ -80,7 +81,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const chosen = o.sessionFile ? { path: resolve(o.cwd, o.sessionFile) } : defaultSessionPath(o.cwd, o.env, startedAt, sessionId);
   const sessionFile = chosen.path;
   const recorder = createRecorder(sessionFile);
-  const stats: SessionStats = { requests: 0, denied: 0, costUsd: 0, denials: [] };
+  const stats: SessionStats = newSessionStats();
   let proxy: ProxyServer | undefined;
   let child: RunningChild | undefined;
   // Prompts pause the child's whole process tree so its output cannot garble them nor read the keystrokes.
@@ -99,11 +100,13 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
       time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
       upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers,
-      policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256 } : undefined, ...o.header,
+      policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
     });
     proxy = await startProxy({
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
     });
+    // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
+    preloadPriceData();
   } catch (error) {
     recorder.close();
     approver.close();
@@ -126,7 +129,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     if (exit && !exit.notStarted) recorder.write({ type: 'child.exit', time: new Date().toISOString(), code: exit.code, signal: exit.signal, error: exit.spawnError?.message });
     recorder.write({
       type: 'session.end', time: new Date().toISOString(), reason, exitCode, requests: stats.requests, denied: stats.denied,
-      costUsd: round(stats.costUsd), durationMs: Date.now() - startedAt.getTime(),
+      costUsd: round(stats.costUsd), costEstimatedUsd: stats.estimatedUsd > 0 ? round(stats.estimatedUsd) : undefined, durationMs: Date.now() - startedAt.getTime(),
     });
     if (o.sealKey !== undefined) {
       const sealed = recorder.lastHash;

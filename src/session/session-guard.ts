@@ -1,13 +1,14 @@
 // The session's guard: the policy decision for each request and response, masking of what leaves, the running totals.
 import type { Approver } from '../approval/types.js';
 import { createCiApprover } from '../approval/ci-approver.js';
+import { createPriceBook, type PriceBook } from '../cost/price-book.js';
 import { createTokenCounter } from '../cost/tokens.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
 import { createEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { RequestFacts, ToolCall } from '../policy/types.js';
 import { createResponseFilter } from '../proxy/response/response-filter.js';
-import type { Exchange, ExchangeResult, Guard, RequestVerdict } from '../proxy/types.js';
+import type { Charge, Exchange, ExchangeResult, Guard, RequestVerdict } from '../proxy/types.js';
 import type { Recorder } from '../recording/recorder.js';
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
@@ -16,12 +17,22 @@ import { createCleanCheck } from '../secrets/clean-strings.js';
 import { checkRequest } from './request-check.js';
 import { isTextBody, scanBody, type BodyScan } from './body-scan.js';
 import { settle } from './settle.js';
+import { chargeFor } from './charge.js';
+import { SpendLedger } from './spend-ledger.js';
 
 export interface SessionStats {
   requests: number;
   denied: number;
+  /** USD charged for completed exchanges (reported usage priced, plus estimates where the provider reported none). */
   costUsd: number;
+  /** The part of costUsd that rests on estimates: usage guardrun estimated, or a guessed price. */
+  estimatedUsd: number;
   denials: Array<{ id: number; endpoint: string; rule: string; reason: string; decidedBy: string }>;
+}
+
+/** Empty totals for a new session. */
+export function newSessionStats(): SessionStats {
+  return { requests: 0, denied: 0, costUsd: 0, estimatedUsd: 0, denials: [] };
 }
 
 export interface GuardSetup {
@@ -46,6 +57,8 @@ export interface SessionGuardOptions {
   recorder: Recorder;
   policy?: LoadedPolicy;
   approver: Approver;
+  /** Prices; default: the policy's `cost.prices` over the bundled data. */
+  book?: PriceBook;
 }
 
 /** The refusal of a request whose record could not be written. */
@@ -54,6 +67,8 @@ export const RECORD_FAILED = 'guardrun_record_failed';
 export function createSessionGuard(o: SessionGuardOptions): Guard {
   const loaded = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE, sha256: '' };
   const evaluator = createEvaluator(loaded.policy);
+  const book = o.book ?? createPriceBook({ prices: loaded.policy.cost.prices, policySource: loaded.source });
+  const ledger = new SpendLedger<Exchange>(o.stats);
   const exact = [...o.keys.map((k) => ({ id: `${k.provider}-real-key`, value: k.value })), { id: 'dummy-key', value: o.dummyKey }];
   const patterns = evaluator.secretPatterns.map((p) => ({ id: p.id, regex: `/${p.regex.source}/${p.regex.flags}` }));
   // Everything: for the session file, outbound checks and (with mask_responses) model output.
@@ -86,7 +101,13 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   return {
     async checkRequest(ex): Promise<RequestVerdict> {
       try {
-        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, spendUsd: o.stats.costUsd, maskText });
+        const budget = {
+          spentUsd: () => ledger.spentUsd(),
+          reservedUsd: () => ledger.reservedUsd(),
+          reserve: (usd: number) => ledger.reserve(ex, usd),
+          release: () => ledger.release(ex),
+        };
+        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, book, budget, maskText });
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
@@ -95,6 +116,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
           o.recorder.flush();
           const failed = o.recorder.failure;
           if (failed) {
+            ledger.release(ex);
             const reason = `guardrun cannot record this request (the session file could not be written: ${failed.code ?? failed.message}), so it was not sent`;
             noteDenial(ex, RECORD_FAILED, reason, 'error');
             return { allow: false, error: { status: 503, code: RECORD_FAILED, message: reason } };
@@ -102,6 +124,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         }
         return out.verdict;
       } catch (error) {
+        ledger.release(ex);
         // Fail closed: a check pipeline that breaks denies the request.
         const reason = `guardrun could not check this request: ${(error as Error).message}`;
         noteDenial(ex, 'guardrun_check_error', reason, 'error');
@@ -130,10 +153,21 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,
-    finish(_ex: Exchange, result: ExchangeResult) {
+    async finish(ex: Exchange, result: ExchangeResult): Promise<Charge> {
       o.stats.requests++;
-      if (result.costUsd !== undefined) o.stats.costUsd += result.costUsd;
       if (result.denied) o.stats.denied++;
+      const reservedUsd = ledger.reservation(ex);
+      let charge: Charge = {};
+      try {
+        // The reservation stays until the charge replaces it, even while the price data finishes loading.
+        if (result.forwarded && !book.ready) await book.whenReady();
+        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd });
+      } catch {
+        // No price could be worked out (the data failed to load): keep the request's estimate, never $0.
+        charge = reservedUsd > 0 ? { costUsd: reservedUsd, costEstimated: true } : {};
+      }
+      ledger.settle(ex, charge.costUsd, charge.costEstimated === true || charge.priceIsGuess === true);
+      return charge;
     },
   };
 }

@@ -13,7 +13,12 @@ export interface SettleInput {
   estimateUsd?: number;
   /** The estimate is the tokenizer-free upper bound (it was far enough below every limit). */
   estimateIsBound?: boolean;
+  /** The estimate uses a guessed price (priced as `priceEntry`). */
+  priceIsGuess?: boolean;
+  priceEntry?: string;
   spendUsd: number;
+  /** Reserved by other requests in flight. */
+  reservedUsd?: number;
   /** Already masked. */
   excerpt: string;
   /** Masks what is written down: reasons may quote the request (a model name, a path). */
@@ -28,7 +33,9 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
     type: 'decision', id: input.id, phase: input.phase, verdict: 'allow', decidedBy: 'policy',
     checks: decision.results.map((r) => ({ id: r.check, verdict: r.verdict, reason: r.reason === undefined ? undefined : input.mask(r.reason) })),
     rules: [...decision.denies, ...decision.asks].map((r) => r.rule ?? r.check),
-    estimateUsd: input.estimateUsd, estimateIsBound: input.estimateIsBound || undefined, spendUsd: round(input.spendUsd),
+    estimateUsd: input.estimateUsd, estimateIsBound: input.estimateIsBound || undefined,
+    priceIsGuess: input.priceIsGuess || undefined, priceEntry: input.priceEntry === undefined ? undefined : input.mask(input.priceEntry),
+    spendUsd: round(input.spendUsd), reservedUsd: input.reservedUsd ? round(input.reservedUsd) : undefined,
   };
   let settled: Settled;
   if (decision.verdict === 'allow') {

@@ -67,7 +67,7 @@ describe.skipIf(!hasTmux)('approval prompt in a real terminal', () => {
       'POST /v1/chat/completions',
       'model gpt-4o',
       'est. $0.1234',
-      'session spend $0.5000',
+      'session spend $0.50',
       'cost.threshold: estimated $0.12 is above ask_above_usd $0.10',
       'Summarise the quarterly report in three bullet points',
       '2. Allow for the rest of this session (cost.threshold on gpt-4o)',

@@ -101,7 +101,8 @@ describe('start and exit lines', () => {
     const r = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')], { cwd, env: keyEnv() });
     expect(r.exitCode).toBe(0);
     expect(String(r.stderr)).toMatch(/^guardrun: guarding node \(policy: built-in default; session: \.guardrun\/sessions\/[^)]+\.jsonl\)$/m);
-    expect(String(r.stderr)).toMatch(/session saved to \.guardrun\/sessions\/.*\(1 request, \$0\.0000\d+\)/);
+    expect(String(r.stderr)).toMatch(/session saved to \.guardrun\/sessions\/.*\(1 request, \$0\.0000\d+ of \$5\.00 budget\)/);
+    expect(String(r.stderr)).toMatch(/^guardrun: final hash [0-9a-f]{64}$/m);
     const quiet = await guardrun(['--quiet', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')], { cwd, env: keyEnv() });
     expect(quiet.exitCode).toBe(0);
     expect(String(quiet.stderr)).not.toContain('guardrun:');

@@ -38,7 +38,7 @@ describe('the child sees only the dummy key; the upstream gets the real one', ()
     expect(agentResult(r.stdout).ok).toBe(true);
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0].headers.authorization).toBe(`Bearer ${FAKE_OPENAI_KEY}`);
-    expect(String(r.stderr)).toMatch(/guardrun: session saved to .*s\d+\.jsonl \(1 request, \$\d+\.\d+\)/);
+    expect(String(r.stderr)).toMatch(/guardrun: session saved to .*s\d+\.jsonl \(1 request, \$\d+\.\d+ of \$5\.00 budget\)/);
     expectNoKeys(String(r.stdout), String(r.stderr), readFileSync(file, 'utf8'));
   });
 

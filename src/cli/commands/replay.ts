@@ -88,7 +88,7 @@ async function replay(file: string | undefined, flags: ReplayFlags, ctx: Command
   if (flags.verifyOnly && flags.policy === undefined) return verifyOnly(session, flags, ctx, problems);
   if (flags.verify || flags.policy !== undefined) {
     const policy = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
-    const result = verifySession(session, policy);
+    const result = await verifySession(session, policy);
     const chain = verifyChain(session.lines);
     const integrity = await checkIntegrity(session, chain, { ...flags, env: ctx.io.env });
     if (flags.json) {

@@ -6,12 +6,13 @@ import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
-import { startLine, summaryLines } from '../run-output.js';
+import { limitsLine, startLine, summaryLines } from '../run-output.js';
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
 import { findCommand } from '../../session/find-command.js';
 import { loadSigningKey } from '../../secrets/signing-key.js';
+import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -27,6 +28,8 @@ interface RunFlags {
   quiet?: boolean;
   sign?: boolean;
   signKeyEnv?: string;
+  budget?: string;
+  approveOver?: string;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -42,6 +45,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
+    .option('--budget <usd>', 'session budget in USD for this run, over cost.session_budget_usd (none: no budget)')
+    .option('--approve-over <usd>', 'ask before a request estimated above this many USD, over cost.approve_over_usd (none: never)')
     .option('--sign', 'seal the session file: an HMAC of its final hash with a signing key from the keychain (made on first use)')
     .option('--sign-key-env <VAR>', 'seal with the signing key in guardrun\'s env variable VAR instead (CI); implies --sign')
     .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
@@ -61,6 +66,9 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     throw new GuardrunError('E_NESTED', `already inside guardrun session ${io.env.GUARDRUN_SESSION}`, 'run the command directly (it is already guarded), or pass --nested to start an inner session on purpose');
   }
   const killTimeout = parseKillTimeout(flags.killTimeout);
+  const cost: CostOverrides = {};
+  if (flags.budget !== undefined) cost.budgetUsd = parseUsdFlag('--budget', flags.budget);
+  if (flags.approveOver !== undefined) cost.approveOverUsd = parseUsdFlag('--approve-over', flags.approveOver);
   // Before the key lookup: a command that cannot start is the thing to fix first (127, not "no key").
   const found = findCommand(command[0], io.env, io.cwd);
   if (!found.ok) {
@@ -70,7 +78,8 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   }
   const trap = trapSignals(ctx);
   try {
-    const guard = await guardSetup(flags, io);
+    const guard = await guardSetup({ ...flags, cost }, io);
+    if (!flags.quiet) io.stderr.write(limitsLine(cost, ctx));
     const resolved = await resolveKeys({
       keyEnv: flags.keyEnv.map(parseKeyEnv),
       profile: flags.profile,
@@ -100,7 +109,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
-    io.stderr.write(summaryLines(result, command, ctx, { quiet: flags.quiet === true, sealed: signing !== undefined }));
+    io.stderr.write(summaryLines(result, command, ctx, { quiet: flags.quiet === true, sealed: signing !== undefined, budgetUsd: guard.policy?.policy.cost.session_budget_usd }));
     if (result.recordError) {
       const error = new GuardrunError('E_SESSION_FILE', `the session file could not be written to the end (${result.recordError}); every request after that was refused, not sent`, 'free space on that disk, or put the record elsewhere with --session-file');
       io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));

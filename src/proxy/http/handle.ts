@@ -15,6 +15,7 @@ import { Cancel } from '../cancel.js';
 import { hasDuplicateKeys } from '../duplicate-keys.js';
 import { decodeRequestBody, encodeRequestBody, MAX_DECODED_BYTES, type Coding } from '../content-encoding.js';
 import type { ArrivedEncoding } from '../record-exchange.js';
+import { askForStreamUsage } from './stream-usage.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -77,7 +78,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
   const abort = new Cancel();
   res.on('close', () => {
-    if (!res.writableFinished) abort.abort(); // the agent went away: stop paying for the answer
+    // The agent went away: stop paying for the answer (a streaming relay reads on for its usage, see relay.ts).
+    if (!res.writableFinished && !abort.keepReading) abort.abort();
   });
   const raw = await readBody(req, o.maxBodyBytes);
   if (raw === undefined) {
@@ -100,7 +102,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
     sendError(res, route.provider, refused);
     recordGuardrunAnswer(o.recorder, exchange, refused);
-    o.guard.finish(exchange, { status: 400, usage: undefined, costUsd: undefined, denied: true });
+    void o.guard.finish(exchange, { status: 400, usage: undefined, forwarded: false, denied: true });
     return;
   }
 
@@ -110,20 +112,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     // Gone while we decided: nothing to forward, nobody to answer.
     const gone: ProxyError = { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection before the request was sent' };
     recordGuardrunAnswer(o.recorder, exchange, gone);
-    o.guard.finish(exchange, { status: 499, usage: undefined, costUsd: undefined, denied: !verdict.allow });
+    void o.guard.finish(exchange, { status: 499, usage: undefined, forwarded: false, denied: !verdict.allow });
     return;
   }
   if (!verdict.allow) {
     sendError(res, route.provider, verdict.error);
     recordGuardrunAnswer(o.recorder, exchange, verdict.error);
-    o.guard.finish(exchange, { status: verdict.error.status, usage: undefined, costUsd: undefined, denied: true });
+    void o.guard.finish(exchange, { status: verdict.error.status, usage: undefined, forwarded: false, denied: true });
     return;
   }
 
   const headers = forwardHeaders(req.headers);
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
+  // A stream that would carry no usage is asked for it (a recording answers as recorded: nothing to ask).
+  const withUsage = upstream.pool.source === 'replay' ? undefined : askForStreamUsage(exchange, verdict.body ?? body);
   const encodeStart = performance.now();
-  const sent = await upstreamBody(raw, decoded.codings, verdict.body, headers);
+  const sent = await upstreamBody(raw, decoded.codings, withUsage ?? verdict.body, headers);
   exchange.guardMs += performance.now() - encodeStart;
   let upstreamRes;
   try {
@@ -140,10 +144,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
       : { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
     if (!abort.aborted) sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);
-    o.guard.finish(exchange, { status: err.status, usage: undefined, costUsd: undefined, denied: false });
+    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: false, denied: false });
     return;
   }
-  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream' });
+  await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream', hideAddedUsage: withUsage !== undefined });
 }
 
 /**
@@ -168,7 +172,7 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullabl
   recordRequest(o.recorder, o.guard, exchange, req.headers, { ...encoding, refused: `not decoded (${refused.code})` });
   sendError(res, route.provider, refused);
   recordGuardrunAnswer(o.recorder, exchange, refused);
-  o.guard.finish(exchange, { status: refused.status, usage: undefined, costUsd: undefined, denied: true });
+  void o.guard.finish(exchange, { status: refused.status, usage: undefined, forwarded: false, denied: true });
 }
 
 function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {

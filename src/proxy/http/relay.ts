@@ -1,33 +1,51 @@
 // The upstream's answer on its way to the agent: streams event by event, other bodies whole, binary as is.
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { costUsd } from '../../cost/cost.js';
-import { createStreamUsage, usageFromBody } from '../../cost/usage.js';
+import { bodyOutputText } from '../../cost/output-text.js';
+import { usageFromBody } from '../../cost/usage.js';
 import type { StreamChunk, TokenUsage } from '../../recording/format.js';
 import { RawJson } from '../../recording/raw-json.js';
 import type { Recorder } from '../../recording/recorder.js';
 import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
 import { agentHeaders, maskHeaderValues, recordableHeaders } from '../headers.js';
 import { elapsed, recordedBody } from '../record-exchange.js';
-import { parseEvent, SseSplitter } from '../response/sse.js';
 import type { Exchange, Guard } from '../types.js';
 import type { Cancel } from '../cancel.js';
+import { AGENT_GONE, drained, ReadOn, relayStream, UpstreamBroke, upstreamChunks } from './relay-stream.js';
 
-interface RelayContext {
+export interface RelayContext {
   recorder: Recorder;
   guard: Guard;
   abort: Cancel;
   source: 'upstream' | 'replay';
+  /** guardrun added `stream_options.include_usage`: what that adds to the stream is kept from the agent. */
+  hideAddedUsage?: boolean;
 }
 
 const MAX_TEXT_BODY = 64 * 1024 * 1024;
+
+/** What a relay saw of the answer: for the response line and the charge. */
+export interface Outcome {
+  usage?: TokenUsage;
+  /** False when `usage` is not the provider's final figure (a stream cut before it). */
+  usageFinal?: boolean;
+  /** The answer ended before its end; see ExchangeResult.cut. */
+  cut?: boolean;
+  /** The generated text, only when the usage is missing or partial (for an estimate). */
+  outputText?: string;
+  body?: ReturnType<typeof recordedBody> | { json: RawJson };
+  events?: StreamChunk[];
+  ttfbMs?: number;
+  error?: ProxyError;
+  denied?: boolean;
+}
 
 export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, ctx: RelayContext): Promise<void> {
   const contentType = String(up.headers['content-type'] ?? '');
   const headers = maskHeaderValues(agentHeaders(up.headers), ctx.guard.maskText);
   let outcome: Outcome;
   // A stream fills this as it goes, so an answer cut short is still recorded up to where it broke.
-  const partial: Outcome = {};
+  const partial: { outcome?: () => Outcome } = {};
   // A stream the upstream forgot to label is still filtered as a stream (tool-call hold-back, masking).
   const isStream = contentType.includes('text/event-stream') || (ex.stream && up.statusCode < 300 && !contentType.includes('json'));
   try {
@@ -48,110 +66,63 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     } else {
       res.destroy(); // mid-answer: end the agent's side like a dropped connection would
     }
-    outcome = { ...partial, usage: partial.usageSoFar?.(), error: failure };
+    outcome = { ...partial.outcome?.(), cut: true, error: failure };
   }
-  const postStart = performance.now();
   const usage = outcome.usage;
-  const cost = usage && ex.model ? costUsd(ex.model, usage) : undefined;
+  const status = outcome.error && !res.headersSent ? outcome.error.status : up.statusCode;
+  const charge = await ctx.guard.finish(ex, {
+    status: up.statusCode, usage, usageFinal: outcome.usageFinal, forwarded: true, cut: outcome.cut, outputText: outcome.outputText, denied: outcome.denied ?? false,
+  });
+  const postStart = performance.now();
   ctx.recorder.write({
     type: 'response',
     id: ex.id,
     time: new Date().toISOString(),
-    status: outcome.error && !res.headersSent ? outcome.error.status : up.statusCode,
+    status,
     headers: maskHeaderValues(recordableHeaders(up.headers), ctx.guard.maskText),
     body: outcome.body,
     events: outcome.events,
     usage,
-    costUsd: cost,
+    usageEstimated: charge.usageEstimated,
+    costUsd: charge.costUsd,
+    costEstimated: charge.costEstimated,
+    priceIsGuess: charge.priceIsGuess,
+    priceEntry: charge.priceEntry === undefined ? undefined : ctx.guard.maskText(charge.priceEntry),
+    tier: charge.tier,
+    tierFactor: charge.tierFactor,
     ttfbMs: outcome.ttfbMs,
     durationMs: elapsed(ex),
     guardMs: Math.round((ex.guardMs + performance.now() - postStart) * 1000) / 1000,
     error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : undefined,
     source: outcome.error ? 'guardrun' : ctx.source,
   });
-  ctx.guard.finish(ex, { status: outcome.error?.status ?? up.statusCode, usage, costUsd: cost, denied: outcome.denied ?? false });
-}
-
-interface Outcome {
-  usage?: TokenUsage;
-  body?: ReturnType<typeof recordedBody> | { json: RawJson };
-  events?: StreamChunk[];
-  ttfbMs?: number;
-  error?: ProxyError;
-  denied?: boolean;
-  /** For a stream cut short: the usage seen so far. */
-  usageSoFar?: () => TokenUsage | undefined;
-}
-
-/** The upstream's body failed mid-answer (as opposed to the agent leaving). */
-class UpstreamBroke extends Error {}
-
-/** Iterates the upstream body, telling its failures apart from the agent's. */
-async function* upstreamChunks(up: Dispatcher.ResponseData, cancel: Cancel): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of up.body as AsyncIterable<Buffer>) yield chunk;
-  } catch (error) {
-    if (cancel.aborted) throw error;
-    throw new UpstreamBroke((error as Error).message);
-  }
-}
-
-async function relayStream(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ctx: RelayContext, partial: Outcome): Promise<Outcome> {
-  res.writeHead(up.statusCode, headers);
-  res.flushHeaders();
-  const filter = ctx.guard.openResponse(ex);
-  const splitter = new SseSplitter();
-  const usage = createStreamUsage(ex.provider, ex.apiPath);
-  const events: StreamChunk[] = [];
-  partial.events = events;
-  partial.usageSoFar = () => usage.result();
-  let firstMs: number | undefined;
-  const send = async (filtered: string[]): Promise<void> => {
-    for (const event of filtered) {
-      // Safety net: the filter masks the fields it knows; a secret in any other field is masked here.
-      const text = ctx.guard.maskOutgoing(event);
-      events.push({ t: firstMs === undefined ? 0 : Math.round(performance.now() - firstMs), data: ctx.guard.masksResponses ? text : ctx.guard.maskText(text) });
-      if (!res.write(text)) await drained(res);
-    }
-  };
-  for await (const chunk of upstreamChunks(up, ctx.abort)) {
-    if (firstMs === undefined) {
-      firstMs = performance.now();
-      partial.ttfbMs = Math.round((firstMs - ex.startedMs) * 100) / 100;
-    }
-    for (const event of splitter.push(chunk)) {
-      usage.onEvent(event.event, event.data);
-      await send(await filter.event(event));
-      if (filter.closed) break;
-    }
-    if (filter.closed) {
-      ctx.abort.abort(); // refused mid-stream: stop the upstream's generation too
-      break;
-    }
-  }
-  if (!filter.closed) {
-    const rest = splitter.rest();
-    if (rest.length > 0) await send(await filter.event(parseEvent(rest)));
-    await send(await filter.end());
-  }
-  res.end();
-  const ttfbMs = firstMs === undefined ? undefined : Math.round((firstMs - ex.startedMs) * 100) / 100;
-  return { usage: usage.result(), events, ttfbMs, denied: filter.denied };
 }
 
 async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ctx: RelayContext): Promise<Outcome> {
   const chunks: Buffer[] = [];
   let size = 0;
   let firstMs: number | undefined;
-  for await (const chunk of upstreamChunks(up, ctx.abort)) {
-    firstMs ??= performance.now();
-    size += chunk.length;
-    if (size > MAX_TEXT_BODY) throw new UpstreamBroke(`response body larger than ${MAX_TEXT_BODY} bytes`);
-    chunks.push(chunk);
+  // An agent that leaves does not cancel the request at once: the answer's usage is read on (bounded).
+  const readOn = new ReadOn(ctx.abort);
+  ctx.abort.keepReading = true;
+  const leave = (): void => {
+    if (!res.writableFinished) readOn.start();
+  };
+  res.once('close', leave);
+  try {
+    for await (const chunk of upstreamChunks(up, ctx.abort)) {
+      firstMs ??= performance.now();
+      size += chunk.length;
+      if (size > MAX_TEXT_BODY) throw new UpstreamBroke(`response body larger than ${MAX_TEXT_BODY} bytes`);
+      if (readOn.active && !readOn.take(chunk.length)) throw new Error('the agent closed the connection');
+      chunks.push(chunk);
+    }
+  } finally {
+    readOn.end();
+    res.off('close', leave);
   }
   const raw = Buffer.concat(chunks, size);
   const text = raw.toString('utf8');
-  const filtered = await ctx.guard.openResponse(ex).body(text);
   const ttfbMs = firstMs === undefined ? undefined : Math.round((firstMs - ex.startedMs) * 100) / 100;
   let json: unknown;
   if (String(up.headers['content-type']).includes('json')) {
@@ -162,11 +133,16 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
     }
   }
   const usage = json === undefined ? undefined : usageFromBody(ex.provider, ex.apiPath, json);
+  // A successful answer without usage (an unusual upstream) is estimated from its text.
+  const outputText = usage === undefined && up.statusCode < 300 ? (json === undefined ? text : bodyOutputText(ex.provider, ex.apiPath, json)) : undefined;
+  // Read to the end for its usage, but nobody is left to answer (nor to ask about its tool calls).
+  if (readOn.active) return { usage, outputText, ttfbMs, error: AGENT_GONE };
+  const filtered = await ctx.guard.openResponse(ex).body(text);
   if ('error' in filtered) {
     const body = errorBody(ex.provider, filtered.error);
     res.writeHead(filtered.error.status, errorHeaders(body));
     res.end(body);
-    return { usage, ttfbMs, error: filtered.error, denied: true, body: recordedBody(raw, json !== undefined, ctx.guard.maskText) };
+    return { usage, outputText, ttfbMs, error: filtered.error, denied: true, body: recordedBody(raw, json !== undefined, ctx.guard.maskText) };
   }
   const out = filtered.text === text ? raw : Buffer.from(filtered.text, 'utf8');
   if (NO_BODY_STATUS.has(up.statusCode)) delete headers['content-length'];
@@ -175,7 +151,7 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
   res.writeHead(up.statusCode, headers);
   res.end(out);
   const scanned = ctx.guard.masksResponses ? { text: filtered.text, masked: filtered.text } : undefined;
-  return { usage, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText, scanned) };
+  return { usage, outputText, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText, scanned) };
 }
 
 async function relayBinary(up: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, cancel: Cancel, guard: Guard): Promise<Outcome> {
@@ -194,23 +170,6 @@ async function relayBinary(up: Dispatcher.ResponseData, res: ServerResponse, hea
   }
   res.end();
   return { body: bytes > 0 ? { omitted: 'binary response', bytes } : undefined };
-}
-
-/** Waits for room to write; rejects if the agent's connection closes first (then no 'drain' ever comes). */
-function drained(res: ServerResponse): Promise<void> {
-  if (res.destroyed) return Promise.reject(new Error('the agent closed the connection'));
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      res.off('close', onClose);
-      resolve();
-    };
-    const onClose = (): void => {
-      res.off('drain', onDrain);
-      reject(new Error('the agent closed the connection'));
-    };
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
 }
 
 // Statuses and methods whose responses carry no body: their content-length describes something else.
