@@ -23,7 +23,13 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     stream: ex.stream,
     headers: maskHeaderValues(recordableHeaders(headers), guard.maskText),
     body: recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
+    ...transportOf(ex),
   });
+}
+
+/** `transport` and `connection` for the lines of a WebSocket exchange; nothing for HTTP. */
+export function transportOf(ex: Exchange): { transport?: 'websocket'; connection?: number } {
+  return ex.transport === 'websocket' ? { transport: 'websocket', connection: ex.connection } : {};
 }
 
 export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: ProxyError): void {
@@ -36,6 +42,7 @@ export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: Pr
     durationMs: elapsed(ex),
     error: { code: error.code, message: error.message },
     source: 'guardrun',
+    ...transportOf(ex),
   });
 }
 

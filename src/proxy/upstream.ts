@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import { GuardrunError } from '../errors.js';
 import { UPSTREAM_ENV, type Provider } from '../providers.js';
+import { createUpstreamSockets, type UpstreamSockets } from './websocket/upstream-socket.js';
 
 /** What the proxy needs of an upstream connection: undici's Pool, or a recording that answers instead (replay). */
 export interface UpstreamPool {
@@ -19,6 +20,8 @@ export interface Upstream {
   /** Path prefix kept from the URL (`https://gateway.example/openai` → `/openai`). */
   prefix: string;
   pool: UpstreamPool;
+  /** WebSocket connections to the same upstream (Responses WebSocket mode, Realtime). */
+  sockets: UpstreamSockets;
 }
 
 const TEN_MINUTES_MS = 10 * 60 * 1000;
@@ -42,10 +45,10 @@ export function parseUpstreamUrl(provider: Provider, value: string): URL {
   return url;
 }
 
-export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool): Upstream {
+export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool, sockets?: UpstreamSockets): Upstream {
   const url = parseUpstreamUrl(provider, value);
   const prefix = url.pathname.replace(/\/+$/, '');
-  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url) };
+  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url), sockets: sockets ?? createUpstreamSockets(url) };
 }
 
 const require = createRequire(import.meta.url);

@@ -48,6 +48,9 @@ const EVENT_FIELDS: Record<string, Array<[string, 'string' | 'number' | 'boolean
   request: [['id', 'number'], ['time', 'string'], ['method', 'string'], ['path', 'string'], ['provider', 'string']],
   decision: [['id', 'number'], ['phase', 'string'], ['verdict', 'string']],
   response: [['id', 'number'], ['status', 'number']],
+  'ws.upgrade': [['connection', 'number'], ['time', 'string'], ['path', 'string'], ['status', 'number']],
+  'ws.message': [['connection', 'number'], ['time', 'string'], ['direction', 'string']],
+  'ws.close': [['connection', 'number'], ['time', 'string'], ['code', 'number']],
   'child.exit': [['time', 'string']],
   'session.end': [['time', 'string']],
 };
