@@ -33,7 +33,7 @@ export interface RerunOptions {
 
 export interface RerunResult {
   result: SessionResult;
-  /** Requests the recording had no answer for; each got a 409 `guardrun_replay_no_match`. */
+  /** Requests (and WebSocket messages) the recording had no answer for; each got `guardrun_replay_no_match` (a 409, or an error event). */
   divergences: Divergence[];
   /** Recorded answers no request asked for (the agent stopped earlier, or asked something else). */
   unused: RecordedExchange[];

@@ -71,6 +71,11 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = req.url ?? '/';
+    const wanted = String(req.headers.upgrade ?? '');
+    if (wanted.toLowerCase() !== 'websocket') {
+      // Node hands every Upgrade request here once a listener exists (curl --http2 asks for h2c); it cannot go back to HTTP.
+      return refuseUpgrade(socket, 400, errorBody('openai', { status: 400, code: 'guardrun_upgrade_unsupported', message: `guardrun does not switch connections to "${wanted.slice(0, 40)}"; send the request without an Upgrade header (HTTP/1.1)` }));
+    }
     const route = hasPathTrick(url) ? undefined : routeOf(url);
     const protocol = route?.provider === 'openai' ? protocolOf(route.apiPath) : undefined;
     if (!route || !protocol) {
@@ -132,7 +137,8 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
     if (!refusedOnce.has(endpoint)) {
       refusedOnce.add(endpoint);
       const ex: Exchange = { id: o.nextId(), provider: 'openai', method: 'WS', path: req.url ?? apiPath, apiPath, endpoint, model, stream: true, contentType: '', body: Buffer.alloc(0), json: undefined, text: undefined, startedMs: performance.now(), guardMs: 0, transport: 'websocket' };
-      recordRequest(o.recorder, o.guard, ex, req.headers);
+      const offered = offeredProtocols(req.headers['sec-websocket-protocol']);
+      recordRequest(o.recorder, o.guard, ex, recordedHandshakeHeaders(req.headers, offered.others, o.guard.maskText));
       const verdict = await o.guard.checkRequest(ex);
       if (!verdict.allow) error = { ...verdict.error, status, message: verdict.error.message + fallback };
       recordGuardrunAnswer(o.recorder, ex, error);
