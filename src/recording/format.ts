@@ -144,7 +144,7 @@ export interface WsMessageEvent {
   bytes?: number;
   /** guardrun did not pass it on: the code and reason the agent was given. */
   refused?: { code: string; message: string };
-  /** A server event about a tool call guardrun withheld: dropped, not passed on. */
+  /** A server event guardrun dropped: about a refused tool call, or of a Realtime response nobody asked for through it. */
   withheld?: boolean;
 }
 

@@ -128,6 +128,26 @@ describe('the WebSocket upgrade', () => {
     expect(out.received.filter((e: { type: string }) => e.type === 'response.output_text.delta').map((e: { delta: string }) => e.delta).join('')).toBe('café ✓ "quoted"');
   });
 
+  it('passes server events on as they come, not buffered (measured at the client)', async () => {
+    const gapMs = 60;
+    const { out } = await probe({ headers: { 'x-fake-gap-ms': String(gapMs) }, steps: [{ send: create('count [[say:one two three four five six seven]]'), expect: 'response.completed' }] });
+    const arrivals: number[] = out.arrivals;
+    expect(arrivals.length).toBeGreaterThan(8);
+    // Buffered, they would arrive together; relayed, they keep the upstream's spacing.
+    expect(arrivals.at(-1)! - arrivals[0]).toBeGreaterThan(gapMs * (arrivals.length - 2) * 0.5);
+    expect(new Set(arrivals.map((t) => Math.round(t / (gapMs / 2)))).size).toBeGreaterThan(arrivals.length / 2);
+  });
+
+  it('redacts a secret in a response.create before it leaves (default policy), and never records it', async () => {
+    upstream.sockets.length = 0;
+    const planted = 'sk-proj-test-fake-0123456789abcdefghijklmnopqrstuv';
+    const { lines } = await probe({ steps: [{ send: create(`my key is ${planted}`), expect: 'response.completed' }] });
+    const sent = String(upstream.sockets.at(-1)!.received[0]);
+    expect(sent).not.toContain(planted);
+    expect(JSON.parse(sent).input).toBe('my key is [REDACTED:openai-key]');
+    expect(JSON.stringify(lines)).not.toContain(planted);
+  });
+
   it('masks a key in a server frame, for the agent and in the record', async () => {
     const { out, lines } = await probe({ steps: [{ send: create('who are you [[reveal-key]]'), expect: 'response.completed' }] });
     const text = out.received.filter((e: { type: string }) => e.type === 'response.output_text.delta').map((e: { delta: string }) => e.delta).join('');

@@ -88,10 +88,10 @@ export class WsConnection {
     if (this.earlyClose) this.sideClosed('upstream', this.earlyClose.code, this.earlyClose.reason);
   }
 
-  /** The agent's handshake failed after the upstream opened: close the upstream, record nothing more. */
-  abandon(): void {
+  /** The agent's handshake failed after the upstream opened: drop the upstream, record nothing more. */
+  abandon(upstream: UpstreamSocket): void {
     this.closedBy ??= { by: 'guardrun', code: 1001, reason: 'the agent left during the handshake' };
-    this.upstream?.terminate();
+    upstream.terminate();
     this.ready();
     this.finished();
   }

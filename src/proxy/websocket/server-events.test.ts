@@ -119,6 +119,19 @@ describe('server events of a Realtime WebSocket', () => {
     expect(records[1].events.map((e: { data: string }) => JSON.parse(e.data).type)).toEqual(['response.created', 'conversation.item.added', 'response.done']);
   });
 
+  it('withholds a response no checked response.create asked for, with one error event', async () => {
+    const s = setup('realtime');
+    await s.feed(
+      { type: 'response.created', response: { id: 'r_vad' } },
+      { type: 'response.output_item.added', response_id: 'r_vad', output_index: 0, item: { id: 'fc', type: 'function_call', name: 'shell' } },
+      { type: 'response.done', response: { id: 'r_vad', output: [] } },
+      { type: 'session.updated', session: {} },
+    );
+    expect(types(s.sent)).toEqual(['error', 'session.updated']);
+    expect(JSON.parse(s.sent[0]).error.code).toBe('guardrun_ws_unrequested_response');
+    expect(s.loose.map((l) => l.withheld)).toEqual([true, true, true, false]);
+  });
+
   it('drops the connection\'s later events about a refused call (conversation.item.done after response.done)', async () => {
     const s = setup('realtime', DENY_RM);
     await s.expectExchange();

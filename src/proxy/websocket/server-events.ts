@@ -7,8 +7,11 @@
 //   and an `error` before `response.created` is the refusal of that request.
 // - Realtime: `response.created` binds a response id to the oldest `response.create` sent; events carrying
 //   that id (`response_id`, `response.id`) belong to it, and so do id-less events while it runs;
-//   `response.done` ends it; an `error` naming a pending client event's `event_id` ends that one.
+//   `response.done` ends it; an `error` naming a pending client event's `event_id` ends that one. A response
+//   no checked `response.create` asked for (it would take server-side voice detection, and audio is refused)
+//   cannot be guarded: its events are dropped, and the agent gets one error event.
 import { parseEvent, type SseEvent } from '../response/sse.js';
+import { realtimeErrorEvent } from '../response/stream-error-event.js';
 import { RESPONSES_FINAL, REALTIME_FINAL } from '../response/stream-responses.js';
 import type { Guard } from '../types.js';
 import type { WsProtocol } from './error-event.js';
@@ -34,6 +37,8 @@ export class ServerRelay {
   private readonly byResponse = new Map<string, WsExchange>();
   private readonly waiting: string[] = [];
   private readonly withheld = new Set<string>();
+  /** Realtime responses nobody asked for through guardrun: not guarded, so not passed on. */
+  private readonly unrequested = new Set<string>();
   private readonly final: ReadonlySet<string>;
 
   constructor(private readonly o: ServerSide) {
@@ -54,10 +59,24 @@ export class ServerRelay {
   /** One text message from the upstream. */
   async message(text: string): Promise<void> {
     const event = parseObject(text);
+    if (event && this.isUnrequested(event)) return this.o.recordLoose(text, true);
     const x = event ? this.owner(event) : undefined;
     if (x) await this.deliver(x, text, event!);
     else this.loose(text, event);
     if (!this.holding()) this.flushWaiting();
+  }
+
+  /** A Realtime event of a response no checked `response.create` asked for (the first one starts the refusal). */
+  private isUnrequested(event: Obj): boolean {
+    if (this.o.protocol !== 'realtime') return false;
+    const id = responseIdOf(event);
+    if (id === undefined) return false;
+    if (event.type === 'response.created' && this.unbound.length === 0 && !this.byResponse.has(id)) {
+      this.unrequested.add(id);
+      const error = { status: 403, code: 'guardrun_ws_unrequested_response', message: 'the upstream started a response that no checked response.create asked for; guardrun withheld it' };
+      this.o.send(parseEvent(realtimeErrorEvent(error)).data);
+    }
+    return this.unrequested.has(id);
   }
 
   private owner(event: Obj): WsExchange | undefined {
@@ -66,8 +85,7 @@ export class ServerRelay {
       const lane = typeof event.stream_id === 'string' ? event.stream_id : '';
       return this.lanes.get(lane)?.[0];
     }
-    const response = isObj(event.response) ? event.response : undefined;
-    const id = typeof event.response_id === 'string' ? event.response_id : typeof response?.id === 'string' ? response.id : undefined;
+    const id = responseIdOf(event);
     if (type === 'response.created' && id !== undefined && !this.byResponse.has(id)) {
       const x = this.unbound.shift();
       if (x) {
@@ -162,6 +180,12 @@ export class ServerRelay {
     const at = this.unbound.indexOf(x);
     if (at !== -1) this.unbound.splice(at, 1);
   }
+}
+
+/** Realtime: the response an event is about (`response_id`, or the `response` it carries). */
+function responseIdOf(event: Obj): string | undefined {
+  if (typeof event.response_id === 'string') return event.response_id;
+  return isObj(event.response) && typeof event.response.id === 'string' ? event.response.id : undefined;
 }
 
 function errorStatus(event: Obj): number {

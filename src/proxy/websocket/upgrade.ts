@@ -113,14 +113,14 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
     }
     if (socket.destroyed) {
       recordUpgrade(o.recorder, { ...base, status: 499, error: { code: 'guardrun_client_closed', message: 'the agent left while guardrun connected upstream' } });
-      return conn.abandon();
+      return conn.abandon(up);
     }
     const chosen = up.protocol !== '' && offered.others.includes(up.protocol) ? up.protocol : undefined;
     if (chosen) selected.set(req, chosen);
     handshakeLines.set(req, agentHandshakeLines(up.headers, o.guard.maskOutgoing));
     connections.add(conn);
     void conn.done.finally(() => connections.delete(conn));
-    const gone = (): void => conn.abandon();
+    const gone = (): void => conn.abandon(up);
     socket.once('close', gone);
     agentSide().handleUpgrade(req, socket, head, (client) => {
       socket.off('close', gone);
