@@ -119,9 +119,10 @@ describe('guardrun replay FILE -- command (offline re-run)', () => {
       expect(result).toMatchObject({ ok: true, text: rec.result.text });
       expect(result.text).toContain('Tool said');
       expect(String(r.stderr)).toMatch(/guardrun replay: matched the recording; (\d+) of \1 requests answered from /);
-      const responses = (lines: Array<Record<string, any>>) => lines.filter((l) => l.type === 'response');
+      // By exchange id: a Realtime event that only updates the session can end while a response runs.
+      const responses = (lines: Array<Record<string, any>>) => lines.filter((l) => l.type === 'response').sort((a, b) => a.id - b.id);
       const again = readLines(out);
-      expect(responses(again).map((l) => [l.status, l.transport, l.usage])).toEqual(responses(readLines(rec.file)).map((l) => [l.status, l.transport, l.usage]));
+      expect(responses(again).map((l) => [l.id, l.status, l.transport, l.usage])).toEqual(responses(readLines(rec.file)).map((l) => [l.id, l.status, l.transport, l.usage]));
       expect(new Set(responses(again).map((l) => l.source))).toEqual(new Set(['replay']));
       expect(again.find((l) => l.type === 'ws.upgrade')).toMatchObject({ status: 101 });
     }

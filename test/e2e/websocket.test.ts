@@ -118,11 +118,12 @@ describe('the WebSocket upgrade', () => {
     expect(JSON.stringify(viaProtocol.lines)).not.toContain('openai-insecure-api-key');
   });
 
-  it('passes frames both ways unchanged when nothing is masked', async () => {
+  it('passes frames both ways unchanged when nothing is masked (and keeps the upstream URL\'s path prefix)', async () => {
     upstream.sockets.length = 0;
     const sent = '{"type":"response.create","model":"gpt-4o-mini","input":"Repeat after me [[say:café ✓ \\"quoted\\"]]","metadata":{"k":"v"}}';
-    const { out } = await probe({ steps: [{ send: sent, expect: 'response.completed' }] });
+    const { out } = await probe({ steps: [{ send: sent, expect: 'response.completed' }] }, { upstreamUrl: `${upstream.url}/gateway/openai` });
     const conn = upstream.sockets.at(-1)!;
+    expect(conn.path).toBe('/gateway/openai/v1/responses');
     expect(conn.received).toEqual([sent]);
     expect(out.received).toEqual(conn.sent.map((t) => JSON.parse(t)));
     expect(out.received.filter((e: { type: string }) => e.type === 'response.output_text.delta').map((e: { delta: string }) => e.delta).join('')).toBe('café ✓ "quoted"');
