@@ -40,22 +40,39 @@ export async function handleClientRequest(side: RequestSide, event: RequestEvent
   const duplicateKeys = hasDuplicateKeys(text, event.json);
   if (duplicateKeys) ex.json = undefined; // recorded (and masked) as text: its parsed form hides the repeated values
   recordRequest(side.recorder, side.guard, ex, {});
-  if (duplicateKeys) {
-    return refuse(side, ex, event, { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON event that repeats a key: its checks and the upstream could read different values' });
+  const state: EndState = { ended: false };
+  try {
+    if (duplicateKeys) {
+      return refuse(side, ex, event, state, { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON event that repeats a key: its checks and the upstream could read different values' });
+    }
+    await decideAndForward(side, event, text, ex, state);
+  } catch (error) {
+    // A bug must still end the exchange once (its record, the guard's totals); the connection then fails closed.
+    const internal: ProxyError = { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` };
+    if (state.exchange) state.exchange.finish({ status: 500, error: internal });
+    else if (!state.ended) end(side, ex, state, internal, false);
+    throw error;
   }
+}
+
+/** Whether the exchange was ended (recorded and finished), or handed to a WsExchange that will end it. */
+interface EndState {
+  ended: boolean;
+  exchange?: WsExchange;
+}
+
+async function decideAndForward(side: RequestSide, event: RequestEvent, text: string, ex: Exchange, state: EndState): Promise<void> {
   const verdict = await side.guard.checkRequest(ex);
   ex.guardMs += performance.now() - ex.startedMs - side.guard.humanMs(ex);
   if (side.gone()) {
     // Gone while we decided: nothing to forward, nobody to answer.
-    const gone: ProxyError = { status: 499, code: 'guardrun_client_closed', message: 'the WebSocket closed before the event was sent' };
-    recordGuardrunAnswer(side.recorder, ex, gone);
-    side.guard.finish(ex, { status: 499, usage: undefined, costUsd: undefined, denied: !verdict.allow });
-    return;
+    return end(side, ex, state, { status: 499, code: 'guardrun_client_closed', message: 'the WebSocket closed before the event was sent' }, !verdict.allow);
   }
-  if (!verdict.allow) return refuse(side, ex, event, verdict.error);
+  if (!verdict.allow) return refuse(side, ex, event, state, verdict.error);
   const session = event.type === 'session.update' ? event.json.session : undefined;
   if (isObj(session) && typeof session.model === 'string') side.model = session.model;
   const x = new WsExchange(ex, side.guard, side.recorder, side.source, event.ref.streamId ?? '', event.generating, event.ref);
+  state.exchange = x;
   if (event.generating) side.relay.expect(x);
   side.forward(verdict.body ? verdict.body.toString('utf8') : text);
   // Realtime events that only change the session or the conversation end when sent; their acknowledgements
@@ -63,12 +80,18 @@ export async function handleClientRequest(side: RequestSide, event: RequestEvent
   if (!event.generating) x.finish({ status: 200 });
 }
 
+/** guardrun's own answer: the `response` line and `guard.finish`, once. */
+function end(side: RequestSide, ex: Exchange, state: EndState, error: ProxyError, denied: boolean): void {
+  state.ended = true;
+  recordGuardrunAnswer(side.recorder, ex, error);
+  side.guard.finish(ex, { status: error.status, usage: undefined, costUsd: undefined, denied });
+}
+
 /** Answers with an error event (status WS_REFUSAL_STATUS, which is also what is recorded: what the agent got). */
-function refuse(side: RequestSide, ex: Exchange, event: RequestEvent, error: ProxyError): void {
+function refuse(side: RequestSide, ex: Exchange, event: RequestEvent, state: EndState, error: ProxyError): void {
   const sent = { ...error, status: WS_REFUSAL_STATUS };
+  end(side, ex, state, sent, true);
   side.reply(wsErrorEvent(side.protocol, sent, event.ref));
-  recordGuardrunAnswer(side.recorder, ex, sent);
-  side.guard.finish(ex, { status: sent.status, usage: undefined, costUsd: undefined, denied: true });
 }
 
 function toExchange(side: RequestSide, event: RequestEvent, text: string): Exchange {

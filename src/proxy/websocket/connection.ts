@@ -206,7 +206,10 @@ export class WsConnection {
     this.ending = true;
     const { by, code, reason } = this.closedBy;
     void Promise.allSettled([this.clientChain, this.serverChain]).then(() => {
-      for (const x of this.relay.open()) x.finish({ status: x.started ? 200 : by === 'upstream' ? 502 : 499, error: cutShort(by, code, reason, this.o.guard.maskText) });
+      for (const x of this.relay.open()) {
+        const error = cutShort(by, code, reason, this.o.guard.maskText);
+        x.finish({ status: x.started ? 200 : error.status, error });
+      }
       this.finished();
     });
   }
@@ -217,6 +220,7 @@ function cutShort(by: Closer, code: number, reason: string, mask: (text: string)
     const why = reason ? `: ${mask(reason).slice(0, 200)}` : '';
     return { status: 502, code: 'guardrun_upstream_closed', message: `the upstream closed the WebSocket (code ${code}${why}) before the response ended` };
   }
+  if (by === 'guardrun' && code === 1011) return { status: 500, code: 'guardrun_internal', message: 'guardrun closed the WebSocket after an internal error, before the response ended' };
   const message = by === 'client' ? `the agent closed the WebSocket (code ${code}) before the response ended` : `guardrun closed the WebSocket (${reason}) before the response ended`;
   return { status: 499, code: 'guardrun_client_closed', message };
 }
