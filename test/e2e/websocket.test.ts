@@ -176,13 +176,13 @@ describe('the WebSocket upgrade', () => {
     expect(realtime.out.status).toBe(403);
   });
 
-  it('answers an upstream that refuses the upgrade with 426 (401 from it becomes guardrun\'s 401)', async () => {
+  it('answers an upstream that refuses the upgrade with 426, and one that refuses the key with 400 (neither retried by Codex)', async () => {
     const refused = await probe({ headers: { 'x-fake-ws-status': '404' } });
     expect(refused.out).toMatchObject({ upgraded: false, status: 426 });
     expect(refused.out.body.error.code).toBe('guardrun_upstream_no_websocket');
     expect(refused.lines.find((l) => l.type === 'ws.upgrade')).toMatchObject({ status: 426, error: { upstreamStatus: 404 } });
     const badKey = await probe({ headers: { 'x-fake-ws-status': '401' } });
-    expect(badKey.out).toMatchObject({ status: 401 });
+    expect(badKey.out).toMatchObject({ status: 400 });
     expect(badKey.out.body.error.code).toBe('guardrun_upstream_refused_key');
   });
 });

@@ -4,7 +4,8 @@
 // and only then is the agent's side accepted, so any refusal is an HTTP status the agent reads at once:
 // - the policy refuses `WS /v1/responses`: 426, on which Codex falls back to HTTP at once (403/404/429/5xx
 //   make it retry for ~10 s first); `WS /v1/realtime`: 403. Recorded once per endpoint, as a denied exchange;
-// - the upstream refuses: its 401/403 as guardrun's own 401; anything else 426 (Responses) or 502 (Realtime).
+// - the upstream refuses: its 401/403 (a bad real key) as guardrun's own 400 for Responses (Codex ends the turn
+//   and shows it; a 401 it retries for ~13 s) or 401 for Realtime; anything else 426 (Responses) or 502 (Realtime).
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
@@ -170,7 +171,8 @@ function protocolOf(apiPath: string): WsProtocol | undefined {
 /** What the agent gets when the upstream refuses the upgrade or cannot be reached; never anything the upstream echoed. */
 function upstreamRefusal(protocol: WsProtocol, error: unknown, upstreamUrl: string, mask: (text: string) => string): ProxyError {
   if (error instanceof UpgradeRefused && (error.status === 401 || error.status === 403)) {
-    return { status: 401, code: 'guardrun_upstream_refused_key', message: `the ${upstreamUrl} upstream refused guardrun's key for this WebSocket (HTTP ${error.status}); check the key guardrun holds with \`guardrun key status\`` };
+    // Codex retries a 401 (seven upgrades, then six HTTP requests, ~13 s); on 400 it ends the turn and shows the message.
+    return { status: protocol === 'responses' ? 400 : 401, code: 'guardrun_upstream_refused_key', message: `the ${upstreamUrl} upstream refused guardrun's key for this WebSocket (HTTP ${error.status}); check the key guardrun holds with \`guardrun key status\`` };
   }
   const status = protocol === 'responses' ? 426 : 502;
   const why = error instanceof UpgradeRefused ? `answered HTTP ${error.status}` : `could not be reached (${mask(describe(error))})`;
