@@ -87,11 +87,11 @@ export function refuseUpgrade(socket: Duplex, status: number, body: string, extr
 
 /**
  * A close code that may be sent in a close frame (RFC 6455 §7.4): 1000–1003, 1007–1014 and 3000–4999.
- * 1005 and 1006 (no code, connection dropped) and the reserved ones become `fallback`.
+ * 1005 (a close frame without a code) becomes 1000; 1006 (dropped) and the reserved ones become `fallback`.
  */
 export function sendableCloseCode(code: number, fallback = 1011): number {
   if ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)) return code;
-  return fallback;
+  return code === 1005 ? 1000 : fallback;
 }
 
 /** A close reason for the wire: masked, and cut to the 123 bytes a close frame holds (on a character boundary). */
