@@ -101,7 +101,7 @@ export function renderRerun(run: RerunResult, source: string, c: ChalkInstance):
     for (const x of stats.denials) out.push(`  #${x.id} ${x.endpoint}  ${c.bold(x.rule)} (${x.decidedBy}): ${x.reason}`);
   }
   if (run.divergences.length > 0) {
-    out.push(`${c.red('guardrun replay:')} the run diverged from the recording (${run.divergences.length} request${run.divergences.length === 1 ? '' : 's'} without a match; each got a 409 guardrun_replay_no_match):`);
+    out.push(`${c.red('guardrun replay:')} the run diverged from the recording (${run.divergences.length} request${run.divergences.length === 1 ? '' : 's'} without a match; each got guardrun_replay_no_match: a 409, or an error event on a WebSocket):`);
     for (const x of run.divergences) out.push(`  ${x.message}`);
   }
   if (run.unused.length > 0) {

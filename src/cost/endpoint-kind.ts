@@ -1,7 +1,7 @@
 // Which API shape a request path speaks, so usage and token counting read the right fields.
 import type { Provider } from '../providers.js';
 
-export type EndpointKind = 'chat' | 'responses' | 'completions' | 'embeddings' | 'messages';
+export type EndpointKind = 'chat' | 'responses' | 'completions' | 'embeddings' | 'messages' | 'realtime';
 
 /**
  * `endpoint` is a path such as `/v1/chat/completions` (a query string, a trailing slash or a leading
@@ -16,6 +16,8 @@ export function endpointKind(provider: Provider, endpoint: string): EndpointKind
   if (provider === 'anthropic') return path.endsWith('/messages') ? 'messages' : undefined;
   if (path.endsWith('/chat/completions')) return 'chat';
   if (path.endsWith('/responses')) return 'responses';
+  // Realtime client events (WebSocket): what each event adds to the conversation, and what `response.create` generates.
+  if (path.endsWith('/realtime')) return 'realtime';
   if (path.endsWith('/embeddings')) return 'embeddings';
   if (path.endsWith('/completions')) return 'completions';
   return undefined;

@@ -75,6 +75,10 @@ describe('outputBound', () => {
     ['embeddings', '/v1/embeddings', { max_tokens: 50 }, 0],
     ['a limit above the assumption is capped at it (Claude Code sends 128,000)', '/v1/chat/completions', { max_tokens: 128_000 }, 4096],
     ['capped per choice', '/v1/chat/completions', { max_tokens: 128_000, n: 2 }, 8192],
+    ['a Responses WebSocket warm-up generates nothing', '/v1/responses', { type: 'response.create', generate: false }, 0],
+    ['Realtime response.create reads response.max_output_tokens', '/v1/realtime', { type: 'response.create', response: { max_output_tokens: 300 } }, 300],
+    ['Realtime "inf" takes the assumption', '/v1/realtime', { type: 'response.create', response: { max_output_tokens: 'inf' } }, 4096],
+    ['Realtime events that do not generate', '/v1/realtime', { type: 'conversation.item.create', item: {} }, 0],
   ])('%s', (_label, endpoint, body, expected) => {
     expect(outputBound('openai', endpoint, body, 4096)).toBe(expected);
   });

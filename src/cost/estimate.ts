@@ -66,6 +66,14 @@ export function outputBound(provider: Provider, endpoint: string, body: unknown,
   const kind = endpointKind(provider, endpoint);
   if (kind === 'embeddings') return 0;
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  // A Responses WebSocket warm-up (`generate: false`) generates nothing; of the Realtime client events only
+  // `response.create` does (its limit is in `response.max_output_tokens`, or `"inf"`).
+  if (b.generate === false) return 0;
+  if (kind === 'realtime') {
+    if (b.type !== 'response.create') return 0;
+    const response = (typeof b.response === 'object' && b.response !== null ? b.response : {}) as Record<string, unknown>;
+    return positive(response.max_output_tokens) ?? assumeOutputTokens;
+  }
   let limit: number | undefined;
   if (kind === 'responses') limit = positive(b.max_output_tokens);
   else if (kind === 'chat') limit = positive(b.max_completion_tokens) ?? positive(b.max_tokens);

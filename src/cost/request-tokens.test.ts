@@ -14,6 +14,15 @@ function recorder() {
 const FAKE_PNG = 'data:image/png;base64,' + 'iVBORw0KGgo'.repeat(1000);
 
 describe('countRequestTokens', () => {
+  it('counts what a Realtime client event adds: instructions, tools, an item, a response\'s own input', () => {
+    const { seen, count } = recorder();
+    const tool = { type: 'function', name: 'shell' };
+    expect(countRequestTokens('openai', 'realtime', { type: 'session.update', session: { instructions: 'Be brief.', tools: [tool] } }, count)).toBe(9 + JSON.stringify(tool).length);
+    expect(countRequestTokens('openai', 'realtime', { type: 'conversation.item.create', item: { type: 'message', content: [{ type: 'input_text', text: 'hello' }] } }, count)).toBe(4 + 5);
+    expect(countRequestTokens('openai', 'realtime', { type: 'response.create' }, count)).toBe(0); // the conversation is server-side
+    expect(seen).toEqual(['Be brief.', JSON.stringify(tool), 'hello']);
+  });
+
   it('counts chat messages, names, tool calls and tool definitions with overheads', () => {
     const { seen, count } = recorder();
     const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } };

@@ -1,6 +1,8 @@
 // Where the input tokens of a request are: a walk over each API's request shape, counting text pieces.
-// Counts are estimates. Not counted: server-side history (`previous_response_id`, `conversation`),
-// files and audio (their size is not in the request), and the exact size of images.
+// Counts are estimates. Not counted: server-side history (`previous_response_id`, `conversation`, a
+// Realtime session's conversation), files and audio (their size is not in the request), and the exact size
+// of images. A Realtime client event counts what it adds: session instructions and tools, an item, a
+// response's own instructions, input and tools.
 import type { Provider } from '../providers.js';
 import type { EndpointKind } from './endpoint-kind.js';
 
@@ -35,6 +37,8 @@ export function countRequestTokens(provider: Provider, kind: EndpointKind | unde
       return walk.prompt(body.input);
     case 'completions':
       return walk.prompt(body.prompt);
+    case 'realtime':
+      return walk.realtime(body);
     default:
       return 0;
   }
@@ -65,6 +69,18 @@ class Walk {
     for (const item of array(body.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
     const format = isObject(body.text) ? body.text.format : undefined;
     return total + this.definitions(body.tools) + this.schema(format);
+  }
+
+  /** A Realtime client event: `session.update`, `conversation.item.create` or `response.create`. */
+  realtime(body: Json): number {
+    let total = 0;
+    for (const part of [body.session, body.response]) {
+      if (!isObject(part)) continue;
+      total += this.text(part.instructions) + this.definitions(part.tools);
+      for (const item of array(part.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
+    }
+    if (isObject(body.item)) total += PER_MESSAGE + this.item(body.item);
+    return total;
   }
 
   messages(body: Json): number {

@@ -11,6 +11,7 @@ describe('endpointKind', () => {
     ['openai', '/v1/embeddings', 'embeddings'],
     ['openai', '/v1/completions', 'completions'],
     ['openai', '/v1/responses/resp_123', undefined],
+    ['openai', '/v1/realtime', 'realtime'],
     ['openai', '/v1/models', undefined],
     ['anthropic', '/v1/messages', 'messages'],
     ['anthropic', '/v1/messages/count_tokens', undefined],
@@ -219,6 +220,12 @@ describe('createStreamUsage', () => {
     const parse = vi.spyOn(JSON, 'parse');
     expect(feed('openai', '/v1/responses', RESPONSES_STREAM(final))).toEqual({ inputTokens: 36, outputTokens: 87, reasoningTokens: 64, totalTokens: 123 });
     expect(parse).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads Realtime usage from response.done (cached tokens under input_token_details)', () => {
+    const done = JSON.stringify({ type: 'response.done', response: { id: 'r', usage: { input_tokens: 50, output_tokens: 9, input_token_details: { cached_tokens: 20, audio_tokens: 0 } } } });
+    const events: Event[] = [[undefined, '{"type":"response.created","response":{"id":"r","usage":null}}'], [undefined, '{"type":"conversation.item.added","item":{}}'], [undefined, done]];
+    expect(feed('openai', '/v1/realtime', events)).toEqual({ inputTokens: 50, outputTokens: 9, cachedInputTokens: 20, totalTokens: 59 });
   });
 
   it('reads Responses usage when events come without names', () => {

@@ -40,7 +40,7 @@ export function usageFromBody(provider: Provider, endpoint: string, body: unknow
   if (!isObject(body) || !isObject(body.usage)) return undefined;
   const kind = endpointKind(provider, endpoint);
   // Only generations: a retrieval (GET /v1/responses/{id}) repeats usage that was already billed.
-  if (kind === undefined) return undefined;
+  if (kind === undefined || kind === 'realtime') return undefined;
   if (kind === 'messages') return anthropicUsage(body.usage);
   if (kind === 'responses') return responsesUsage(body.usage, body);
   return chatUsage(body.usage, body.service_tier);
@@ -55,6 +55,7 @@ export function createStreamUsage(provider: Provider, endpoint: string): StreamU
   const kind = endpointKind(provider, endpoint);
   if (kind === 'messages') return anthropicStream();
   if (kind === 'responses') return responsesStream();
+  if (kind === 'realtime') return realtimeStream();
   if (kind === 'chat' || kind === 'completions') return chatStream();
   return { onEvent() {}, result: () => undefined, final: () => false };
 }
@@ -90,6 +91,27 @@ function responsesStream(): StreamUsage {
       done = true;
       const response = event.response;
       if (isObject(response) && isObject(response.usage)) usage = responsesUsage(response.usage, response);
+    },
+    result: () => usage,
+    final: () => done,
+  };
+}
+
+/** Realtime: `response.done` carries `response.usage` (`input_token_details`, singular, holds the cached tokens). */
+function realtimeStream(): StreamUsage {
+  let usage: ExtractedUsage | undefined;
+  let done = false;
+  return {
+    onEvent(_name, data) {
+      if (!data.includes('"response.done"')) return;
+      const event = parse(data);
+      if (event?.type !== 'response.done') return;
+      done = true;
+      const response = event.response;
+      if (!isObject(response) || !isObject(response.usage)) return;
+      const u = response.usage;
+      const details = isObject(u.input_token_details) ? u.input_token_details : {};
+      usage = build(num(u.input_tokens), num(u.output_tokens), num(details.cached_tokens), 0);
     },
     result: () => usage,
     final: () => done,

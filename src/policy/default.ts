@@ -10,9 +10,12 @@ version: 1
 
 endpoints:
   # "METHOD /path" globs (* = anything, ? = one character); everything else is denied.
+  # WS: the client events of a WebSocket connection (Responses WebSocket mode, Realtime).
   allow:
     - POST /v1/chat/completions
     - POST /v1/responses
+    - WS /v1/responses
+    - WS /v1/realtime
     - POST /v1/embeddings
     - GET /v1/models
     - GET /v1/models/*
@@ -82,7 +85,7 @@ export const DEFAULT_POLICY: Policy = {
   version: 1,
   endpoints: {
     allow: [
-      'POST /v1/chat/completions', 'POST /v1/responses', 'POST /v1/embeddings', 'GET /v1/models', 'GET /v1/models/*',
+      'POST /v1/chat/completions', 'POST /v1/responses', 'WS /v1/responses', 'WS /v1/realtime', 'POST /v1/embeddings', 'GET /v1/models', 'GET /v1/models/*',
       'POST /anthropic/v1/messages', 'POST /anthropic/v1/messages/count_tokens', 'GET /anthropic/v1/models', 'GET /anthropic/v1/models/*',
     ],
     deny: [],

@@ -128,6 +128,21 @@ describe('extractRequestTexts: Anthropic Messages', () => {
   });
 });
 
+describe('extractRequestTexts: WebSocket client events', () => {
+  test('Realtime session.update, conversation.item.create and response.create overrides', () => {
+    const tool = { type: 'function', name: 'shell', description: 'Runs it', parameters: { type: 'object' } };
+    expect(extractRequestTexts({ type: 'session.update', session: { instructions: 'Be brief.', tools: [tool] } })).toEqual(['Be brief.', 'shell', 'Runs it', '{"type":"object"}']);
+    expect(extractRequestTexts({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'audio', transcript: 'said this' }] } })).toEqual(['hi', 'said this']);
+    expect(extractRequestTexts({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'c', output: 'ran' } })).toEqual(['ran']);
+    expect(extractRequestTexts({ type: 'response.create', response: { instructions: 'Now shout.', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'oob' }] }] } })).toEqual(['Now shout.', 'oob']);
+  });
+
+  test('tools sent as an input item (Codex additional_tools) and namespaces of tools', () => {
+    const body = { type: 'response.create', input: [{ type: 'additional_tools', tools: [{ type: 'namespace', name: 'functions', description: '', tools: [{ type: 'custom', name: 'exec', description: 'Run code' }] }] }] };
+    expect(extractRequestTexts(body)).toEqual(['functions', 'exec', 'Run code']);
+  });
+});
+
 describe('extractRequestTexts: odd input never throws', () => {
   test.each([undefined, null, 'text', 42, [], { messages: 'nope' }, { messages: [null, 1, { content: 7 }] }, { input: [null, { content: {} }] }, { tools: [null, 'x'] }])('%j', (body) => {
     expect(() => extractRequestTexts(body)).not.toThrow();

@@ -47,7 +47,22 @@ export function extractRequestTexts(body: unknown): string[] {
   collectInput(body.prompt, push);
   for (const tool of asArray(body.tools)) collectToolDefinition(tool, push);
   for (const fn of asArray(body.functions)) collectToolDefinition(fn, push);
+  if (typeof body.type === 'string') collectRealtimeEvent(body, push);
   return out;
+}
+
+/**
+ * A Realtime client event (WebSocket): `session.update` (instructions, tools), `conversation.item.create`
+ * (one item), `response.create` (its `response` overrides: instructions, input items, tools).
+ */
+function collectRealtimeEvent(event: Obj, push: Push): void {
+  for (const part of [event.session, event.response]) {
+    if (!isObj(part)) continue;
+    collectInput(part.instructions, push);
+    collectInput(part.input, push);
+    for (const tool of asArray(part.tools)) collectToolDefinition(tool, push);
+  }
+  if (isObj(event.item)) collectInput([event.item], push);
 }
 
 type Push = (s: unknown) => void;
@@ -82,6 +97,7 @@ function collectContent(content: unknown, push: Push): void {
     push(part.text);
     push(part.thinking);
     push(part.refusal);
+    push(part.transcript); // Realtime audio parts carry their transcript
     if (part.type === 'tool_result') collectContent(part.content, push);
     if (part.type === 'tool_use' || part.type === 'server_tool_use') {
       push(part.name);
@@ -115,6 +131,8 @@ function collectInput(input: unknown, push: Push): void {
       else collectContent(item.output, push);
     }
     if (item.type === 'reasoning') collectContent(item.summary, push);
+    // Tool definitions sent as an input item (Codex's `additional_tools`).
+    if (item.type === 'additional_tools') for (const tool of asArray(item.tools)) collectToolDefinition(tool, push);
   }
 }
 
@@ -127,6 +145,7 @@ function collectToolDefinition(tool: unknown, push: Push): void {
   push(def.description);
   const params = def.parameters ?? def.input_schema ?? def.format;
   if (params !== undefined) push(json(params));
+  for (const inner of asArray(def.tools)) collectToolDefinition(inner, push); // a namespace of tools
 }
 
 /** The tool calls a (non-stream) response asks the agent to run. */

@@ -6,6 +6,8 @@ import { compileRegex, regexProblem } from './regex.js';
 export const DEFAULT_ENDPOINTS = [
   'POST /v1/chat/completions',
   'POST /v1/responses',
+  'WS /v1/responses',
+  'WS /v1/realtime',
   'POST /v1/embeddings',
   'GET /v1/models',
   'GET /v1/models/*',

@@ -36,7 +36,13 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     encodedBytes: encoding?.bytes,
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
     body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
+    ...transportOf(ex),
   });
+}
+
+/** `transport` and `connection` for the lines of a WebSocket exchange; nothing for HTTP. */
+export function transportOf(ex: Exchange): { transport?: 'websocket'; connection?: number } {
+  return ex.transport === 'websocket' ? { transport: 'websocket', connection: ex.connection } : {};
 }
 
 export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: ProxyError): void {
@@ -49,6 +55,7 @@ export function recordGuardrunAnswer(recorder: Recorder, ex: Exchange, error: Pr
     durationMs: elapsed(ex),
     error: { code: error.code, message: error.message },
     source: 'guardrun',
+    ...transportOf(ex),
   });
 }
 

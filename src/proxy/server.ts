@@ -1,7 +1,9 @@
-// The loopback HTTP server the agent talks to. Ephemeral port, 127.0.0.1 only.
+// The loopback HTTP server the agent talks to. Ephemeral port, 127.0.0.1 only. HTTP requests go to
+// http/handle.ts, WebSocket upgrades to websocket/upgrade.ts; both number their exchanges from one counter.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHandler, type HandlerOptions } from './http/handle.js';
+import { createUpgradeHandler } from './websocket/upgrade.js';
 
 export interface ProxyServer {
   port: number;
@@ -11,8 +13,12 @@ export interface ProxyServer {
 }
 
 export async function startProxy(options: HandlerOptions & { port?: number }): Promise<ProxyServer> {
-  const handler = createHandler(options);
+  let count = 0;
+  const nextId = options.nextId ?? ((): number => ++count);
+  const handler = createHandler({ ...options, nextId });
+  const upgrade = createUpgradeHandler({ ...options, nextId });
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+  server.on('upgrade', upgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -26,6 +32,8 @@ export async function startProxy(options: HandlerOptions & { port?: number }): P
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        // Upgraded sockets are no longer the HTTP server's: close them (and record what they had open) here.
+        await settleWithin([upgrade.closeAll()], 3_000);
         await closed;
         // Connections are gone, so in-flight exchanges end (as "client closed"), reading on briefly for their usage;
         // let them be recorded. What is still reading after that is cut, charged its estimate, and recorded.

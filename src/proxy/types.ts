@@ -25,6 +25,10 @@ export interface Exchange {
   startedMs: number;
   /** guardrun's own time on this exchange so far (classify, policy, tokenizer, recording), excluding waits for a human. */
   guardMs: number;
+  /** How the request arrived; absent for HTTP. A WebSocket exchange is one client event (`method` is `WS`). */
+  transport?: 'websocket';
+  /** For WebSocket exchanges: the connection's number in the session (its `ws.upgrade` line). */
+  connection?: number;
 }
 
 export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; error: ProxyError };
@@ -35,6 +39,8 @@ export interface ResponseFilter {
   readonly denied: boolean;
   /** True once the filter ended the stream (after an error event): the relay stops reading the upstream. */
   readonly closed: boolean;
+  /** True while tool-call events are held back for a decision (a WebSocket relay holds the connection's other events behind them). */
+  readonly holding: boolean;
   /** A stream event in; the raw event texts to send now (possibly none while holding back). */
   event(event: SseEvent): Promise<string[]>;
   /** The stream ended; whatever is still held. */
@@ -84,6 +90,11 @@ export interface ScannedText {
 /** What the proxy asks of the session: decisions, filters, and where results go. */
 export interface Guard {
   checkRequest(exchange: Exchange): Promise<RequestVerdict>;
+  /**
+   * Whether the policy's `endpoints` lists let `endpoint` (`METHOD /path`) through: the endpoint check alone,
+   * with no side effect. A WebSocket upgrade asks it before connecting; a refusal then goes through checkRequest.
+   */
+  endpointAllowed(endpoint: string): boolean;
   openResponse(exchange: Exchange): ResponseFilter;
   /** True when response filters mask with the full scanner, so a filtered body needs no second pass to be recorded. */
   readonly masksResponses: boolean;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import { GuardrunError } from '../errors.js';
 import { UPSTREAM_ENV, type Provider } from '../providers.js';
+import { createUpstreamSockets, type UpstreamSockets } from './websocket/upstream-socket.js';
 
 /** What the proxy needs of an upstream connection: undici's Pool, or a recording that answers instead (replay). */
 export interface UpstreamPool {
@@ -21,6 +22,8 @@ export interface Upstream {
   pool: UpstreamPool;
   /** The configured URL ended in `/v1`, which was dropped (guardrun forwards the agent's `/v1/...` paths). */
   strippedV1?: boolean;
+  /** WebSocket connections to the same upstream (Responses WebSocket mode, Realtime). */
+  sockets: UpstreamSockets;
 }
 
 const TEN_MINUTES_MS = 10 * 60 * 1000;
@@ -49,12 +52,12 @@ export function parseUpstreamUrl(provider: Provider, value: string): URL {
  * (what most users have in OPENAI_BASE_URL) has that segment dropped: `https://api.openai.com/v1` means
  * `https://api.openai.com`; `strippedV1` says so, for a note to the user.
  */
-export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool): Upstream {
+export function createUpstream(provider: Provider, value: string, pool?: UpstreamPool, sockets?: UpstreamSockets): Upstream {
   const url = parseUpstreamUrl(provider, value);
   let prefix = url.pathname.replace(/\/+$/, '');
   const strippedV1 = /\/v1$/.test(prefix);
   if (strippedV1) prefix = prefix.slice(0, -'/v1'.length);
-  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url), strippedV1 };
+  return { provider, url: url.origin + prefix, prefix, pool: pool ?? createPool(url), sockets: sockets ?? createUpstreamSockets(url), strippedV1 };
 }
 
 const require = createRequire(import.meta.url);

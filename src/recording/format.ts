@@ -70,6 +70,10 @@ export interface RequestEvent {
   encodedBytes?: number;
   body?: RecordedBody;
   bodySha256?: string;
+  /** `websocket` for a client event of a WebSocket connection (method `WS`); absent for HTTP. */
+  transport?: 'websocket';
+  /** The WebSocket connection it came on (its `ws.upgrade` line); absent for HTTP and for a refused upgrade. */
+  connection?: number;
 }
 
 export type Decider = 'policy' | 'human' | 'ci' | 'timeout' | 'session-grant' | 'error';
@@ -135,6 +139,63 @@ export interface ResponseEvent {
   error?: { code: string; message: string };
   /** Where the answer came from: the upstream, guardrun, or a recording (replay). */
   source: 'upstream' | 'guardrun' | 'replay';
+  /** As on the request: `websocket` when `events` are WebSocket messages (each `data` one message's text, not SSE). */
+  transport?: 'websocket';
+  connection?: number;
+}
+
+/** A WebSocket upgrade that passed the session key and the policy: accepted (status 101) or refused by the upstream. */
+export interface WsUpgradeEvent {
+  type: 'ws.upgrade';
+  /** 1, 2, … in the session; the connection's other lines and exchanges carry it. */
+  connection: number;
+  time: string;
+  /** The upgrade's path as the agent sent it, with query. */
+  path: string;
+  provider: Provider;
+  /** `WS /path`, as policies see it. */
+  endpoint: string;
+  /** The model named by the upgrade (Realtime's `?model=`). */
+  model?: string;
+  /** 101 when the connection opened; else what guardrun answered the agent. */
+  status: number;
+  /** The agent's handshake headers, without credentials or the key-bearing subprotocol. */
+  headers: Record<string, string>;
+  /** The upstream's handshake answer headers worth keeping. */
+  upstreamHeaders?: Record<string, string>;
+  /** The subprotocol agreed with the agent. */
+  protocol?: string;
+  /** Why the upgrade failed (the upstream refused it or could not be reached). */
+  error?: { code: string; message: string; upstreamStatus?: number };
+}
+
+/** A WebSocket message that is not part of an exchange: a client control event, a refused frame, a server event of the connection. */
+export interface WsMessageEvent {
+  type: 'ws.message';
+  connection: number;
+  time: string;
+  direction: 'client' | 'server';
+  /** The message text, masked; absent when omitted. */
+  data?: string;
+  /** Why the message is not recorded (`binary frame`, `audio`), with its size. */
+  omitted?: string;
+  bytes?: number;
+  /** guardrun did not pass it on: the code and reason the agent was given. */
+  refused?: { code: string; message: string };
+  /** A server event guardrun dropped: about a refused tool call, or of a Realtime response nobody asked for through it. */
+  withheld?: boolean;
+}
+
+/** A WebSocket connection ended. */
+export interface WsCloseEvent {
+  type: 'ws.close';
+  connection: number;
+  time: string;
+  /** Which side closed first: the agent, the upstream, or guardrun (a refused frame, the session ending). */
+  by: 'client' | 'upstream' | 'guardrun';
+  code: number;
+  reason?: string;
+  durationMs: number;
 }
 
 export interface ChildExitEvent {
@@ -169,7 +230,7 @@ export interface SessionSeal {
   mac: string;
 }
 
-export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | ChildExitEvent | SessionEnd | SessionSeal;
+export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | WsUpgradeEvent | WsMessageEvent | WsCloseEvent | ChildExitEvent | SessionEnd | SessionSeal;
 
 /** A line as written: the event plus its place in the chain. */
 export type SessionLine = SessionEvent & { seq: number; hash: string };

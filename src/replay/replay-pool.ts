@@ -45,6 +45,10 @@ export interface ReplayPoolOptions {
   realtime?: boolean;
   /** How to wait with `realtime` (tests pass a recorder of the waits). Default: a timer that the request's signal cancels. */
   wait?: Wait;
+  /** Numbers the requests that reach the recording (shared with the WebSocket side); default its own count. */
+  nextRequest?: () => number;
+  /** Where divergences go (shared with the WebSocket side); default a new list. */
+  divergences?: Divergence[];
 }
 
 interface Entry {
@@ -57,16 +61,17 @@ interface Entry {
 
 export function createReplayPools(o: ReplayPoolOptions): ReplayPools {
   const entries: Entry[] = o.exchanges
-    .filter((ex) => ex.request)
+    .filter((ex) => ex.request && ex.request.transport !== 'websocket') // WebSocket frames: replay-sockets.ts
     .map((ex) => ({ ex, key: keyOf(ex.request!.method, ex.request!.path, ex.request!.body), body: ex.request!.body, answer: recordedAnswer(ex), used: false }));
-  const divergences: Divergence[] = [];
+  const divergences: Divergence[] = o.divergences ?? [];
   let seen = 0;
+  const nextRequest = o.nextRequest ?? ((): number => ++seen);
   let answered = 0;
 
   const pool = (provider: Provider): UpstreamPool => ({
     source: 'replay',
     async request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-      const n = ++seen;
+      const n = nextRequest();
       const method = String(options.method);
       const path = o.mask(agentPath(provider, o.prefixes[provider] ?? '', String(options.path)));
       const live = liveRecordedBody(await decodedBody(options), headerOf(options.headers, 'content-type'), o.mask);

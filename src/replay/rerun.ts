@@ -14,6 +14,7 @@ import { noApprover, type GuardSetup } from '../session/session-guard.js';
 import { outlineSession, type RecordedExchange } from './exchanges.js';
 import { replayApprovals } from './recorded-approvals.js';
 import { createReplayPools, type Divergence } from './replay-pool.js';
+import { createReplaySockets } from './replay-sockets.js';
 
 export interface RerunOptions {
   session: RecordedSession;
@@ -32,7 +33,7 @@ export interface RerunOptions {
 
 export interface RerunResult {
   result: SessionResult;
-  /** Requests the recording had no answer for; each got a 409 `guardrun_replay_no_match`. */
+  /** Requests (and WebSocket messages) the recording had no answer for; each got `guardrun_replay_no_match` (a 409, or an error event). */
   divergences: Divergence[];
   /** Recorded answers no request asked for (the agent stopped earlier, or asked something else). */
   unused: RecordedExchange[];
@@ -63,7 +64,11 @@ export async function startRerun(o: RerunOptions): Promise<RunningRerun> {
   const keys: HeldKey[] = providers.map((provider) => ({ provider, value: `sk-guardrun-replay-${randomBytes(16).toString('hex')}`, source: 'replay' }));
   const scanner = createScanner(compileDetectors({ exact: keys.map((k) => ({ id: `${k.provider}-real-key`, value: k.value })), patterns, builtins: BUILTIN_DETECTORS }));
   const mask = (text: string): string => scanner.mask(text).text;
-  const replay = createReplayPools({ exchanges, prefixes, mask, realtime: o.realtime });
+  const divergences: Divergence[] = [];
+  let requests = 0;
+  const nextRequest = (): number => ++requests;
+  const replay = createReplayPools({ exchanges, prefixes, mask, realtime: o.realtime, divergences, nextRequest });
+  const sockets = createReplaySockets({ session: o.session, exchanges, prefixes, mask, realtime: o.realtime, divergences, nextRequest });
   const base = o.guard;
   const guard: GuardSetup = {
     policy: base?.policy,
@@ -76,6 +81,7 @@ export async function startRerun(o: RerunOptions): Promise<RunningRerun> {
     env: o.env,
     upstreams,
     upstreamPools: replay.pools,
+    upstreamSockets: sockets.sockets,
     sessionFile: o.sessionFile,
     guard,
     killGraceMs: o.killGraceMs,
@@ -84,10 +90,10 @@ export async function startRerun(o: RerunOptions): Promise<RunningRerun> {
   });
   const done = session.done.then((result): RerunResult => ({
     result,
-    divergences: [...replay.divergences],
-    unused: replay.unused(),
-    answered: replay.answered(),
-    exitCode: replay.divergences.length > 0 ? EXIT.replayMismatch : result.exitCode,
+    divergences: [...divergences],
+    unused: [...replay.unused(), ...sockets.unused()].sort((a, b) => a.id - b.id),
+    answered: replay.answered() + sockets.answered(),
+    exitCode: divergences.length > 0 ? EXIT.replayMismatch : result.exitCode,
   }));
   return { session, done };
 }

@@ -21,6 +21,9 @@ export interface ExchangeView {
   provider?: string;
   model?: string;
   stream?: boolean;
+  /** `websocket` for a client event of a WebSocket connection (method `WS`), with the connection's number. */
+  transport?: 'websocket';
+  connection?: number;
   outcome: OutcomeKind;
   /** "allowed", "denied by no-shell", "approved by a human", "denied in CI (cost.threshold asked)", … */
   label: string;
@@ -170,6 +173,8 @@ function viewOf(ex: RecordedExchange, start: number, options: DescribeOptions): 
     provider: req?.provider,
     model: req?.model,
     stream: req?.stream,
+    transport: req?.transport,
+    connection: req?.connection,
     outcome: outcome.kind,
     label: outcome.label,
     decision: d ? { phase: d.phase, verdict: d.verdict, decidedBy: d.decidedBy, rules: d.rules, reason: d.reason, humanMs: d.humanMs } : undefined,

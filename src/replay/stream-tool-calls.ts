@@ -11,6 +11,8 @@ type Obj = Record<string, unknown>;
 
 /** Tool calls of a recorded response; `apiPath` is the provider path (`/v1/chat/completions`, `/v1/messages`). */
 export function recordedToolCalls(provider: Provider, apiPath: string, response: ResponseEvent): ToolCall[] {
+  // WebSocket events are recorded as message texts, not SSE: read each as the data of an event.
+  if (response.events && response.transport === 'websocket') return messageToolCalls(provider, apiPath, response.events.map((e) => e.data));
   if (response.events) return streamToolCalls(provider, apiPath, response.events.map((e) => e.data));
   if (response.body && 'json' in response.body) return extractToolCalls(response.body.json);
   return [];
@@ -18,10 +20,18 @@ export function recordedToolCalls(provider: Provider, apiPath: string, response:
 
 /** Tool calls from raw server-sent event texts, in the order the calls were opened. */
 export function streamToolCalls(provider: Provider, apiPath: string, rawEvents: readonly string[]): ToolCall[] {
-  const events = rawEvents.map(parseEvent).map((e) => ({ name: e.event, data: parseJson(e.data) }));
+  return callsOf(provider, apiPath, rawEvents.map(parseEvent).map((e) => ({ name: e.event, data: parseJson(e.data) })));
+}
+
+/** Tool calls from WebSocket message texts (Responses WebSocket mode, Realtime), in the order the calls were opened. */
+export function messageToolCalls(provider: Provider, apiPath: string, messages: readonly string[]): ToolCall[] {
+  return callsOf(provider, apiPath, messages.map((m) => ({ name: undefined, data: parseJson(m) })));
+}
+
+function callsOf(provider: Provider, apiPath: string, events: Parsed[]): ToolCall[] {
   const kind = endpointKind(provider, apiPath);
   if (kind === 'messages') return anthropicCalls(events);
-  if (kind === 'responses') return responsesCalls(events);
+  if (kind === 'responses' || kind === 'realtime') return responsesCalls(events);
   return chatCalls(events);
 }
 
@@ -61,7 +71,8 @@ function chatCalls(events: Parsed[]): ToolCall[] {
 }
 
 function responsesCalls(events: Parsed[]): ToolCall[] {
-  const final = events.find((e) => isObj(e.data?.response) && Array.isArray((e.data!.response as Obj).output) && /response\.(completed|incomplete|failed)/.test(String(e.data!.type ?? e.name)));
+  // The final event repeats the whole output (Realtime's is `response.done`).
+  const final = events.find((e) => isObj(e.data?.response) && Array.isArray((e.data!.response as Obj).output) && /^response\.(completed|incomplete|failed|done)$/.test(String(e.data!.type ?? e.name)));
   if (final) return extractToolCalls({ output: (final.data!.response as Obj).output });
   // Cut before the final event: the items finished so far, else the ones opened with their argument deltas.
   const done = events.filter((e) => e.data?.type === 'response.output_item.done').map((e) => e.data!.item);

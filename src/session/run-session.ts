@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_UPSTREAMS, UPSTREAM_ENV, type Provider } from '../providers.js';
 import { startProxy, type ProxyServer } from '../proxy/server.js';
 import { createUpstream, type Upstream, type UpstreamPool } from '../proxy/upstream.js';
+import type { UpstreamSockets } from '../proxy/websocket/upstream-socket.js';
 import { FORMAT, FORMAT_VERSION, type SessionStart } from '../recording/format.js';
 import { createRecorder } from '../recording/recorder.js';
 import { defaultSessionPath } from '../recording/session-path.js';
@@ -37,6 +38,8 @@ export interface SessionOptions {
   header?: Partial<SessionStart>;
   /** Answer from something other than the network, per provider (replay answers from a recording). */
   upstreamPools?: Partial<Record<Provider, UpstreamPool>>;
+  /** The same for WebSocket connections. */
+  upstreamSockets?: Partial<Record<Provider, UpstreamSockets>>;
   /** Aborted with a signal's name (e.g. `SIGTERM`) when the run should stop: checked just before the child starts, so a
    * signal that arrives while the session is set up ends it with 128+N and no child, the session file closed. */
   signal?: AbortSignal;
@@ -77,7 +80,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const startedAt = new Date();
   const dummyKey = createDummyKey();
   const providers = o.keys.map((k) => k.provider);
-  const upstreams = resolveUpstreams(providers, o.upstreams, o.env, o.upstreamPools);
+  const upstreams = resolveUpstreams(providers, o.upstreams, o.env, o.upstreamPools, o.upstreamSockets);
   const chosen = o.sessionFile ? { path: resolve(o.cwd, o.sessionFile) } : defaultSessionPath(o.cwd, o.env, startedAt, sessionId);
   const sessionFile = chosen.path;
   const recorder = createRecorder(sessionFile);
@@ -191,11 +194,12 @@ function resolveUpstreams(
   given: Partial<Record<Provider, string>> | undefined,
   env: NodeJS.ProcessEnv,
   pools: Partial<Record<Provider, UpstreamPool>> | undefined,
+  sockets: Partial<Record<Provider, UpstreamSockets>> | undefined,
 ): Partial<Record<Provider, Upstream>> {
   const out: Partial<Record<Provider, Upstream>> = {};
   for (const provider of providers) {
     const url = given?.[provider] ?? env[UPSTREAM_ENV[provider]] ?? DEFAULT_UPSTREAMS[provider];
-    out[provider] = createUpstream(provider, url, pools?.[provider]);
+    out[provider] = createUpstream(provider, url, pools?.[provider], sockets?.[provider]);
   }
   return out;
 }

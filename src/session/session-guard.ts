@@ -4,6 +4,7 @@ import { createCiApprover } from '../approval/ci-approver.js';
 import { createPriceBook, type PriceBook } from '../cost/price-book.js';
 import { createTokenCounter } from '../cost/tokens.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
+import { createEndpointCheck } from '../policy/checks/endpoint.js';
 import { createEvaluator } from '../policy/evaluate.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { RequestFacts, ToolCall } from '../policy/types.js';
@@ -69,6 +70,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   const evaluator = createEvaluator(loaded.policy);
   const book = o.book ?? createPriceBook({ prices: loaded.policy.cost.prices, policySource: loaded.source });
   const ledger = new SpendLedger<Exchange>(o.stats);
+  const endpointCheck = createEndpointCheck(loaded.policy.endpoints);
   const exact = [...o.keys.map((k) => ({ id: `${k.provider}-real-key`, value: k.value })), { id: 'dummy-key', value: o.dummyKey }];
   const patterns = evaluator.secretPatterns.map((p) => ({ id: p.id, regex: `/${p.regex.source}/${p.regex.flags}` }));
   // Everything: for the session file, outbound checks and (with mask_responses) model output.
@@ -129,6 +131,16 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         const reason = `guardrun could not check this request: ${(error as Error).message}`;
         noteDenial(ex, 'guardrun_check_error', reason, 'error');
         return { allow: false, error: { status: 403, code: 'guardrun_check_error', message: maskText(reason) } };
+      }
+    },
+    endpointAllowed(endpoint) {
+      const method = endpoint.split(' ', 1)[0];
+      const facts: RequestFacts = { method, path: endpoint.slice(method.length + 1), endpoint, provider: 'openai', stream: false, body: undefined, texts: [], secretFindings: [], spendUsd: o.stats.costUsd };
+      try {
+        const verdicts = [endpointCheck.evaluate(facts)].flat();
+        return verdicts.every((v) => v.kind === 'allow');
+      } catch {
+        return false; // fail closed
       }
     },
     openResponse(ex) {

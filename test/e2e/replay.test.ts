@@ -1,6 +1,6 @@
 // End-to-end: record agents against the fake upstream, close it, then re-run them offline from the recording.
 import { connect } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
@@ -8,6 +8,9 @@ import { AGENTS, FAKE_OPENAI_KEY, ROOT, agentResult, guardrun, keyArgs, readLine
 
 const CHAT = join(AGENTS, 'openai-chat.mjs');
 const AGENTS_SDK = join(AGENTS, 'agents-sdk.mjs');
+const RESPONSES_WS = join(AGENTS, 'openai-responses-ws.mjs');
+const REALTIME = join(AGENTS, 'realtime-agent.mjs');
+let allowUnpriced: string[];
 
 interface Recording {
   file: string;
@@ -38,9 +41,13 @@ beforeAll(async () => {
   dir = tempDir('guardrun-replay-e2e-');
   const upstream = await startFakeUpstream({ openaiKey: FAKE_OPENAI_KEY });
   try {
-    const record = async (name: string, command: string[]): Promise<void> => {
+    // The realtime model has no bundled price: allow unpriced models for it.
+    const policyFile = join(dir, 'unpriced.yaml');
+    writeFileSync(policyFile, 'version: 1\ncost:\n  unknown_model: allow\n');
+    allowUnpriced = ['--policy', policyFile];
+    const record = async (name: string, command: string[], flags: string[] = []): Promise<void> => {
       const file = sessionPath(name);
-      const r = await guardrun([...keyArgs(upstream.url, file), '--', ...command], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
+      const r = await guardrun([...keyArgs(upstream.url, file), ...flags, '--', ...command], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
       if (r.exitCode !== 0) throw new Error(`recording ${name} failed: ${String(r.stderr)}${String(r.stdout)}`);
       recordings[name] = { file, command, result: agentResult(r.stdout) };
     };
@@ -48,6 +55,8 @@ beforeAll(async () => {
     await record('chat-stream', ['node', CHAT, '--stream', 'Stream a hello. [[chunk:3]]']);
     await record('agents-sdk', ['node', AGENTS_SDK]);
     await record('agents-sdk-stream', ['node', AGENTS_SDK, '--stream']);
+    await record('responses-ws', ['node', RESPONSES_WS, 'list files [[tool:shell {"cmd":"ls"}]]']);
+    await record('realtime', ['node', REALTIME, 'list files [[tool:shell {"cmd":"ls"}]]'], allowUnpriced);
   } finally {
     closedPort = upstream.port;
     await upstream.close();
@@ -99,6 +108,35 @@ describe('guardrun replay FILE -- command (offline re-run)', () => {
       expect(trap.requests).toHaveLength(0);
     });
   }
+
+  it('re-runs WebSocket agents offline (Responses WebSocket mode, Realtime) from the recording', async () => {
+    for (const [name, flags] of [['responses-ws', []], ['realtime', allowUnpriced]] as const) {
+      const rec = recordings[name];
+      const { out, run } = replay(rec.file, rec.command, [...flags]);
+      const r = await run;
+      expect(r.exitCode, String(r.stderr) + String(r.stdout)).toBe(0);
+      const result = agentResult(r.stdout);
+      expect(result).toMatchObject({ ok: true, text: rec.result.text });
+      expect(result.text).toContain('Tool said');
+      expect(String(r.stderr)).toMatch(/guardrun replay: matched the recording; (\d+) of \1 requests answered from /);
+      // By exchange id: a Realtime event that only updates the session can end while a response runs.
+      const responses = (lines: Array<Record<string, any>>) => lines.filter((l) => l.type === 'response').sort((a, b) => a.id - b.id);
+      const again = readLines(out);
+      expect(responses(again).map((l) => [l.id, l.status, l.transport, l.usage])).toEqual(responses(readLines(rec.file)).map((l) => [l.id, l.status, l.transport, l.usage]));
+      expect(new Set(responses(again).map((l) => l.source))).toEqual(new Set(['replay']));
+      expect(again.find((l) => l.type === 'ws.upgrade')).toMatchObject({ status: 101 });
+    }
+    expect(trap.requests).toHaveLength(0);
+  });
+
+  it('fails closed when a WebSocket event differs from the recording: an error event, exit 1', async () => {
+    const rec = recordings['responses-ws'];
+    const r = await replay(rec.file, ['node', RESPONSES_WS, 'something else']).run;
+    expect(r.exitCode).toBe(1);
+    expect(agentResult(r.stdout).failed).toMatchObject({ code: 'guardrun_replay_no_match', status: 400 });
+    expect(String(r.stderr)).toContain('WebSocket message 1 of the re-run (connection 1, /v1/responses) has no match in the recording');
+    expect(String(r.stderr)).toContain('body differs at /input');
+  });
 
   it('keeps the recorded timing with --realtime', async () => {
     const rec = recordings['chat-stream'];

@@ -40,5 +40,9 @@ describe('model check: model unknown', () => {
     expect(needsModel({ method: 'POST', path: '/anthropic/v1/messages/count_tokens' })).toBe(true);
     expect(needsModel({ method: 'POST', path: '/v1/responses/resp_1/cancel' })).toBe(false);
     expect(needsModel({ method: 'GET', path: '/v1/responses' })).toBe(false);
+    // WebSocket client events name a model; the upgrade (no body) does not.
+    expect(needsModel({ method: 'WS', path: '/v1/responses', body: { type: 'response.create' } })).toBe(true);
+    expect(needsModel({ method: 'WS', path: '/v1/realtime', body: { type: 'session.update' } })).toBe(true);
+    expect(needsModel({ method: 'WS', path: '/v1/responses' })).toBe(false);
   });
 });

@@ -8,9 +8,17 @@ export const MODEL_CHECK = 'model';
 /** API paths (after any /anthropic or Azure deployment prefix) whose requests always name a model. */
 const MODEL_PATHS = /\/(?:chat\/completions|completions|responses|embeddings|messages|messages\/count_tokens)$/;
 
-/** Whether the request is one that must name a model (so "no model found" means something is off). */
-export function needsModel(facts: Pick<RequestFacts, 'method' | 'path'>): boolean {
-  return facts.method.toUpperCase() === 'POST' && MODEL_PATHS.test(facts.path);
+/** WebSocket paths whose client events always concern a model (Responses WebSocket mode, Realtime). */
+const WS_MODEL_PATHS = /\/(?:responses|realtime)$/;
+
+/**
+ * Whether the request is one that must name a model (so "no model found" means something is off): a POST to a
+ * generation endpoint, or a client event on a WebSocket one (method `WS`; the upgrade itself carries no body).
+ */
+export function needsModel(facts: Pick<RequestFacts, 'method' | 'path'> & { body?: unknown }): boolean {
+  const method = facts.method.toUpperCase();
+  if (method === 'WS') return facts.body !== undefined && WS_MODEL_PATHS.test(facts.path);
+  return method === 'POST' && MODEL_PATHS.test(facts.path);
 }
 
 export function createModelCheck(models: Policy['models']): RequestCheck {

@@ -27,6 +27,8 @@ export interface HandlerOptions {
   maxBodyBytes: number;
   /** Largest request body once its Content-Encoding is undone, in bytes (default MAX_DECODED_BYTES, 64 MiB). */
   maxDecodedBytes?: number;
+  /** Numbers exchanges (1, 2, …); shared with the WebSocket transport so ids stay unique in the session. */
+  nextId?: () => number;
 }
 
 const NO_KEY_FIX: Record<Provider, string> = {
@@ -41,11 +43,12 @@ export interface Handler {
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  let nextId = 0;
+  let count = 0;
+  const nextId = options.nextId ?? ((): number => ++count);
   const isDummyKey = secretMatcher(options.dummyKey);
   const inflight = new Set<Promise<void>>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const work = handle(req, res, options, isDummyKey, () => ++nextId).catch((error: unknown) => {
+    const work = handle(req, res, options, isDummyKey, nextId).catch((error: unknown) => {
       // Last resort: never leave the agent hanging, never echo anything that might hold a key.
       if (!res.headersSent && !res.destroyed) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });
       else res.destroy();

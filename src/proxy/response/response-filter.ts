@@ -10,7 +10,7 @@ import { createChatStream } from './stream-chat.js';
 import { createOtherStream, type StreamContext, type StreamHandler } from './stream-handler.js';
 import { maskJsonText } from './stream-json.js';
 import type { DecideToolCalls } from './stream-outbox.js';
-import { createResponsesStream } from './stream-responses.js';
+import { createResponsesStream, REALTIME_DIALECT } from './stream-responses.js';
 import type { Exchange, ResponseFilter } from '../types.js';
 
 export interface ResponseFilterOptions {
@@ -24,21 +24,24 @@ export interface ResponseFilterOptions {
 export const FILTER_ERROR_CODE = 'guardrun_filter_error';
 
 /** Which stream handler reads an endpoint's events. */
-export function streamKind(provider: Exchange['provider'], apiPath: string): 'chat' | 'responses' | 'anthropic' | 'other' {
+export function streamKind(provider: Exchange['provider'], apiPath: string): 'chat' | 'responses' | 'realtime' | 'anthropic' | 'other' {
   const path = apiPath.replace(/\/+$/, '');
   if (provider === 'anthropic') return path.endsWith('/messages') ? 'anthropic' : 'other';
   if (path.endsWith('/chat/completions') || path.endsWith('/completions')) return 'chat';
   if (path.endsWith('/responses')) return 'responses';
+  if (path.endsWith('/realtime')) return 'realtime';
   return 'other';
 }
 
 function openStream(o: ResponseFilterOptions): StreamHandler {
-  const ctx: StreamContext = { provider: o.exchange.provider, scanner: o.scanner, decide: o.decideToolCalls };
+  const ctx: StreamContext = { provider: o.exchange.provider, scanner: o.scanner, decide: o.decideToolCalls, websocket: o.exchange.transport === 'websocket' };
   switch (streamKind(o.exchange.provider, o.exchange.apiPath)) {
     case 'chat':
       return createChatStream(ctx);
     case 'responses':
       return createResponsesStream(ctx);
+    case 'realtime':
+      return createResponsesStream(ctx, REALTIME_DIALECT);
     case 'anthropic':
       return createAnthropicStream(ctx);
     default:
@@ -87,6 +90,9 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
     },
     get closed() {
       return stream?.outbox.closed ?? false;
+    },
+    get holding() {
+      return stream?.outbox.holding ?? false;
     },
     event: (e) => run((s) => s.event(e)),
     end: () => run((s) => s.end()),

@@ -10,13 +10,34 @@ export function chatErrorEvent(error: ProxyError): string {
 }
 
 /**
+ * The `status` of guardrun's error events on a WebSocket (OpenAI's WebSocket-mode error events carry an
+ * HTTP-like status). Codex 0.171 turns such an event into an HTTP error of that status (codex-api
+ * `responses_websocket.rs`); measured: with 400 it ends the turn and shows the error, with 403, 409, 422,
+ * 451, 429 or 5xx it reconnects five times, then repeats the request six times over HTTP (~13 s). A refusal
+ * is final, so it is sent as 400 (`invalid_request_error`, as OpenAI reports requests it will not serve).
+ */
+export const WS_REFUSAL_STATUS = 400;
+
+/**
  * Responses: the documented `error` event (type, code, message, param, sequence_number) plus the same
  * fields nested under `error`, which is what makes the openai SDK throw instead of yielding the event.
+ * Over a WebSocket it also carries `status` (WS_REFUSAL_STATUS).
  */
-export function responsesErrorEvent(error: ProxyError, sequenceNumber: number): string {
-  const nested = (JSON.parse(errorBody('openai', error)) as { error: unknown }).error;
-  const data = { type: 'error', code: error.code, message: error.message, param: null, sequence_number: sequenceNumber, error: nested };
+export function responsesErrorEvent(error: ProxyError, sequenceNumber: number, websocket = false): string {
+  const shown = websocket ? { ...error, status: WS_REFUSAL_STATUS } : error;
+  const nested = (JSON.parse(errorBody('openai', shown)) as { error: unknown }).error;
+  const data = { type: 'error', ...(websocket ? { status: WS_REFUSAL_STATUS } : {}), code: error.code, message: error.message, param: null, sequence_number: sequenceNumber, error: nested };
   return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * Realtime: the `error` server event (`error.type`, `code`, `message`, `param`, `event_id`), which the openai
+ * SDK's realtime clients and the Agents SDK surface as an error with that message and code.
+ */
+export function realtimeErrorEvent(error: ProxyError, clientEventId: string | null = null): string {
+  const nested = (JSON.parse(errorBody('openai', error)) as { error: Record<string, unknown> }).error;
+  const data = { type: 'error', event_id: `event_guardrun_${Date.now().toString(36)}`, error: { ...nested, event_id: clientEventId } };
+  return `data: ${JSON.stringify(data)}\n\n`;
 }
 
 /** Anthropic Messages: `event: error` with the usual error body (`permission_error` for a 403). */

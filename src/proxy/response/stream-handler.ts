@@ -10,6 +10,8 @@ export interface StreamContext {
   provider: Provider;
   scanner: Scanner;
   decide?: DecideToolCalls;
+  /** The events come over a WebSocket (each event one message), not an HTTP stream. */
+  websocket?: boolean;
 }
 
 /** Takes events in; what goes out is in `outbox` (the filter takes it after each call). */

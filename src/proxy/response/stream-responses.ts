@@ -2,9 +2,13 @@
 // reasoning summaries, function/custom/MCP call arguments, code) is a text channel keyed by event kind
 // and output/content index, ended by its `*.done` event or its item's `response.output_item.done`.
 // A tool-call item (`*_call`) is held from `response.output_item.added` to its `response.output_item.done`.
+// The Realtime API's server events follow the same scheme (`response.output_text.delta`, `response.
+// output_audio_transcript.delta`, `response.function_call_arguments.delta`, items added and done) with
+// `response.done` as the final event and base64 audio in `response.output_audio.delta`: its dialect below.
 import { extractToolCalls } from '../../policy/extract.js';
 import { DeltaChannels } from './stream-channels.js';
-import { responsesErrorEvent } from './stream-error-event.js';
+import type { ProxyError } from '../error-response.js';
+import { realtimeErrorEvent, responsesErrorEvent } from './stream-error-event.js';
 import type { StreamContext, StreamHandler } from './stream-handler.js';
 import { isObj, maskWholeEvent, parseData, withData, type Obj } from './stream-json.js';
 import { StreamOutbox } from './stream-outbox.js';
@@ -21,10 +25,31 @@ interface HeldItem {
   arguments: string;
 }
 
-// Base64 audio, not text: masking it could only corrupt it.
-const NOT_TEXT = new Set(['response.audio.delta']);
 const ARGUMENT_DELTAS = new Set(['response.function_call_arguments.delta', 'response.custom_tool_call_input.delta', 'response.mcp_call_arguments.delta']);
-const FINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** What differs between the Responses API's events and the Realtime API's. */
+export interface ResponsesDialect {
+  /** Events that end a response (and repeat its whole output). */
+  final: ReadonlySet<string>;
+  /** `*.delta` events whose delta is base64 audio, not text: masking it could only corrupt it. */
+  notText: ReadonlySet<string>;
+  /** The event that ends a refused stream; `sequence` continues the upstream's numbering. */
+  errorEvent(error: ProxyError, sequence: number): string;
+}
+
+export const RESPONSES_FINAL: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+export const REALTIME_FINAL: ReadonlySet<string> = new Set(['response.done']);
+
+export function responsesDialect(websocket: boolean): ResponsesDialect {
+  return { final: RESPONSES_FINAL, notText: new Set(['response.audio.delta']), errorEvent: (error, seq) => responsesErrorEvent(error, seq, websocket) };
+}
+
+/** Realtime (GA names and the beta's `response.text.delta` / `response.audio.delta`). */
+export const REALTIME_DIALECT: ResponsesDialect = {
+  final: REALTIME_FINAL,
+  notText: new Set(['response.output_audio.delta', 'response.audio.delta']),
+  errorEvent: (error) => realtimeErrorEvent(error),
+};
 
 function channelKey(kind: string, data: Obj): string {
   return `${kind}|${String(data.output_index)}|${String(data.content_index ?? data.summary_index ?? '')}`;
@@ -42,14 +67,14 @@ function flushEvent(t: Template, text: string): string {
   return withData(t.event, JSON.stringify(data));
 }
 
-export function createResponsesStream(ctx: StreamContext): StreamHandler {
+export function createResponsesStream(ctx: StreamContext, dialect: ResponsesDialect = responsesDialect(ctx.websocket === true)): StreamHandler {
   let lastData = '';
   // The error event continues the upstream's numbering.
   const nextSequence = (): number => {
     const m = /"sequence_number"\s*:\s*(\d+)/.exec(lastData);
     return m ? Number(m[1]) + 1 : 0;
   };
-  const outbox = new StreamOutbox(ctx.decide, (error) => responsesErrorEvent(error, nextSequence()));
+  const outbox = new StreamOutbox(ctx.decide, (error) => dialect.errorEvent(error, nextSequence()));
   const channels = new DeltaChannels<Template>(ctx.scanner);
   const held = new Map<unknown, HeldItem>(); // by output_index
 
@@ -119,10 +144,10 @@ export function createResponsesStream(ctx: StreamContext): StreamHandler {
     async event(e) {
       lastData = e.data;
       const kind = e.event ?? typeOf(e);
-      if (kind.endsWith('.delta') && !NOT_TEXT.has(kind)) return deltaEvent(e, kind);
+      if (kind.endsWith('.delta') && !dialect.notText.has(kind)) return deltaEvent(e, kind);
       if (kind === 'response.output_item.added') return itemAdded(e);
       if (kind.endsWith('.done')) return doneEvent(e, kind);
-      if (FINAL.has(kind)) {
+      if (dialect.final.has(kind)) {
         // Anything still open ends here; the final event (which repeats the whole output) waits with a held call.
         sendFlushed();
         outbox.send(maskWholeEvent(e, ctx.scanner));
