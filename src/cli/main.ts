@@ -10,6 +10,7 @@ import { registerKey } from './commands/key.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
+import { registerDoctor } from './commands/doctor.js';
 
 /** Builds the program. `childArgv` is everything after the first `--`, kept away from option parsing. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerDemo(program, ctx);
   registerPolicy(program, ctx);
   registerReplay(program, ctx);
+  registerDoctor(program, ctx);
   return program;
 }
 

@@ -1,6 +1,6 @@
 // `guardrun [options] -- <command> [args...]`: the default command.
 import type { Command } from 'commander';
-import { EXIT, GuardrunError } from '../../errors.js';
+import { EXIT, GuardrunError, isGuardrunError } from '../../errors.js';
 import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
@@ -8,6 +8,8 @@ import { startSession, type SessionResult } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
+import { inspectCommand, planChild, refusal, type AgentReport } from '../../agents/plan.js';
+import type { Provider } from '../../providers.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -20,6 +22,9 @@ interface RunFlags {
   policy?: string;
   ci?: boolean;
   failOnDeny?: boolean;
+  /** commander's form of --no-adapter: false when given. */
+  adapter: boolean;
+  allowUnguarded?: boolean;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -35,6 +40,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
+    .option('--no-adapter', 'do not recognise the agent (Codex, Claude Code): only the generic environment, no per-run options')
+    .option('--allow-unguarded', 'start the agent even when it would reach a provider around guardrun (no key for it, or its config points elsewhere)')
     .action(async (operands: string[], flags: RunFlags) => {
       const command = ctx.childArgv ?? operands;
       if (command.length === 0) {
@@ -53,12 +60,25 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   const trap = trapSignals(ctx);
   try {
     const guard = await guardSetup(flags, io);
+    const inspect = (held: Provider[]): AgentReport | undefined => (flags.adapter ? inspectCommand(command, { env: io.env, cwd: io.cwd, held }) : undefined);
     const resolved = await resolveKeys({
       keyEnv: flags.keyEnv.map(parseKeyEnv),
       profile: flags.profile,
       env: io.env,
       openKeystore: () => openKeystore({ env: io.env }),
+    }).catch((error: unknown) => {
+      // No key at all (and no keychain trouble to report): for a known agent, say which key it needs.
+      const plain = isGuardrunError(error) && error.code === 'E_NO_KEY' && error.cause === undefined;
+      const report = plain ? inspect([]) : undefined;
+      const why = report ? refusal(report, false) : undefined;
+      throw why?.code === 'E_NO_KEY' ? why : error;
     });
+    const report = inspect(resolved.keys.map((k) => k.provider));
+    const refused = report && refusal(report, flags.allowUnguarded === true);
+    if (refused) throw refused;
+    if (report) warnUnguarded(report, ctx);
+    const unguarded = flags.allowUnguarded ? report?.missing ?? [] : [];
+    const context = report?.context;
     const session = await startSession({
       command,
       keys: resolved.keys,
@@ -70,6 +90,13 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       killGraceMs: killTimeout * 1000,
       guard,
       signal: trap.early,
+      // An agent whose provider runs unguarded keeps its own settings: pointing it at guardrun would only break it.
+      prepareChild: context && unguarded.length === 0 ? (plan) => planChild(command, context, plan) : undefined,
+      unguardedProviders: unguarded,
+      header: {
+        ...(context ? { agent: context.detection.agent.id } : {}),
+        ...(unguarded.length > 0 ? { unguarded } : {}),
+      },
     });
     trap.attach(session);
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
@@ -81,6 +108,16 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   } finally {
     trap.release();
   }
+}
+
+/** With --allow-unguarded, what goes around guardrun is said once, before the agent starts. */
+function warnUnguarded(report: AgentReport, ctx: CommandContext): void {
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const lines: string[] = [];
+  const name = report.result.kind === 'agent' ? report.result.detection.agent.name : 'the agent';
+  for (const p of report.missing) lines.push(`${name} runs UNGUARDED for ${p}: guardrun holds no ${p} key (--allow-unguarded); its ${p} calls are neither checked nor recorded`);
+  for (const f of report.findings) if (f.level === 'bypass' || f.level === 'blocked') lines.push(`${name}: ${f.message} (--allow-unguarded)`);
+  for (const line of lines) ctx.io.stderr.write(`${c.yellow('guardrun: warning:')} ${line}\n`);
 }
 
 function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
