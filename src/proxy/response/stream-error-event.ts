@@ -11,12 +11,16 @@ export function chatErrorEvent(error: ProxyError): string {
 
 /**
  * Responses: the documented `error` event (type, code, message, param, sequence_number) plus the same
- * fields nested under `error`, which is what makes the openai SDK throw instead of yielding the event.
+ * fields nested under `error`, which is what makes the openai SDK throw instead of yielding the event;
+ * then a `response.failed` event whose `response.error` carries the code and message, because Codex CLI
+ * (0.171) ignores `error` events and reports only "stream closed before response.completed" without it.
  */
-export function responsesErrorEvent(error: ProxyError, sequenceNumber: number): string {
+export function responsesErrorEvent(error: ProxyError, sequenceNumber: number): string[] {
   const nested = (JSON.parse(errorBody('openai', error)) as { error: unknown }).error;
   const data = { type: 'error', code: error.code, message: error.message, param: null, sequence_number: sequenceNumber, error: nested };
-  return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+  const response = { object: 'response', status: 'failed', error: { code: error.code, message: error.message }, incomplete_details: null, output: [] };
+  const failed = { type: 'response.failed', sequence_number: sequenceNumber + 1, response };
+  return [`event: error\ndata: ${JSON.stringify(data)}\n\n`, `event: response.failed\ndata: ${JSON.stringify(failed)}\n\n`];
 }
 
 /** Anthropic Messages: `event: error` with the usual error body (`permission_error` for a 403). */
