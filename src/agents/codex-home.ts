@@ -3,6 +3,11 @@
 // auth.json, which holds the session's dummy key as an API-key login. Codex thus uses guardrun's key in
 // every mode (the TUI ignores CODEX_API_KEY) and never sees a stored ChatGPT login, while the user's files
 // stay where they are; the user's auth.json is never read, copied or changed.
+//
+// Codex records absolute paths under CODEX_HOME in its state database (each thread's rollout_path), so
+// the private home's path must keep working after the run: it becomes a symlink to the user's home, and
+// `codex resume` finds threads started under guardrun (measured with 0.171.0: a removed path makes it fail
+// with "no rollout found for thread id").
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,18 +15,22 @@ const AUTH_FILE = 'auth.json';
 
 export interface PrivateCodexHome {
   dir: string;
-  /** Moves what Codex created in the private home (not guardrun's auth.json) to the user's, then removes it. */
+  /**
+   * Moves what Codex created in the private home (not guardrun's auth.json) to the user's, removes the
+   * private home with the session key, and leaves a symlink to the user's home in its place.
+   */
   close(): void;
 }
 
 /**
- * Creates `<cacheDir>/guardrun/codex-home-<sessionId>` (mode 0700) over `userHome`.
- * The directory is kept out of the system temp dir: Codex refuses to lay its helper binaries under it.
+ * Creates `<stateDir>/guardrun/codex-homes/<sessionId>` (mode 0700) over `userHome`. `stateDir` is
+ * $XDG_STATE_HOME or ~/.local/state: it must outlive the run (see above), and stay out of the system temp
+ * dir, under which Codex refuses to lay its sandbox helper binaries.
  */
-export function createPrivateCodexHome(o: { userHome: string; cacheDir: string; sessionId: string; dummyKey: string }): PrivateCodexHome {
-  const parent = join(o.cacheDir, 'guardrun');
+export function createPrivateCodexHome(o: { userHome: string; stateDir: string; sessionId: string; dummyKey: string }): PrivateCodexHome {
+  const parent = join(o.stateDir, 'guardrun', 'codex-homes');
   mkdirSync(parent, { recursive: true, mode: 0o700 });
-  const dir = join(parent, `codex-home-${o.sessionId}`);
+  const dir = join(parent, o.sessionId);
   mkdirSync(dir, { mode: 0o700 });
   chmodSync(dir, 0o700);
   try {
@@ -54,6 +63,11 @@ function closeHome(dir: string, userHome: string): void {
     // Best effort: what could not be moved goes with the private home.
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    try {
+      symlinkSync(userHome, dir);
+    } catch {
+      // Threads of this run then cannot be resumed through their recorded path; nothing else depends on it.
+    }
   }
 }
 

@@ -68,14 +68,14 @@ function inspect(ctx: InspectContext): Finding[] {
   return findings;
 }
 
-function cacheDir(ctx: InspectContext): string {
-  return ctx.env.XDG_CACHE_HOME || join(ctx.home, '.cache');
+function stateDir(ctx: InspectContext): string {
+  return ctx.env.XDG_STATE_HOME || join(ctx.home, '.local', 'state');
 }
 
 export const codexHooks: AgentHooks = {
   inspect,
   prepare(ctx, plan) {
-    const privateHome = createPrivateCodexHome({ userHome: codexHome(ctx.env, ctx.home), cacheDir: cacheDir(ctx), sessionId: plan.sessionId, dummyKey: plan.dummyKey });
+    const privateHome = createPrivateCodexHome({ userHome: codexHome(ctx.env, ctx.home), stateDir: stateDir(ctx), sessionId: plan.sessionId, dummyKey: plan.dummyKey });
     return {
       args: [...codexOptions(plan.origin), ...ctx.detection.args],
       env: { CODEX_HOME: privateHome.dir },
@@ -86,7 +86,7 @@ export const codexHooks: AgentHooks = {
     const home = codexHome(ctx.env, ctx.home);
     return {
       args: [...codexOptions('http://127.0.0.1:PORT'), ...ctx.detection.args],
-      lines: [`CODEX_HOME=${join(cacheDir(ctx), 'guardrun', 'codex-home-<session>')}: every entry of ${home} linked in, except auth.json, which holds the session key; removed after the run`],
+      lines: [`CODEX_HOME=${join(stateDir(ctx), 'guardrun', 'codex-homes', '<session>')}: every entry of ${home} linked in, except auth.json, which holds the session key; after the run, a symlink to ${home}`],
     };
   },
 };

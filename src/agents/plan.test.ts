@@ -49,7 +49,7 @@ describe('the Codex plan', () => {
     expect(p.command).toEqual(['codex', '-c', `openai_base_url="${ORIGIN}/v1"`, '-c', 'cli_auth_credentials_store="file"', 'exec', 'fix it']);
     expect(p.env).toMatchObject({ CODEX_API_KEY: DUMMY, OPENAI_API_KEY: DUMMY });
     const priv = p.env.CODEX_HOME!;
-    expect(priv).toBe(join(home, '.cache', 'guardrun', 'codex-home-abc123'));
+    expect(priv).toBe(join(home, '.local', 'state', 'guardrun', 'codex-homes', 'abc123'));
     expect(lstatSync(priv).mode & 0o777).toBe(0o700);
     expect(readlinkSync(join(priv, 'config.toml'))).toBe(join(home, '.codex', 'config.toml'));
     expect(readlinkSync(join(priv, 'sessions'))).toBe(join(home, '.codex', 'sessions'));
@@ -57,7 +57,9 @@ describe('the Codex plan', () => {
     expect(lstatSync(join(priv, 'auth.json')).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(join(priv, 'auth.json'), 'utf8'))).toEqual({ auth_mode: 'apikey', OPENAI_API_KEY: DUMMY });
     p.cleanup();
-    expect(existsSync(priv)).toBe(false);
+    // Codex recorded paths under the private home: they keep resolving, now into the user's home.
+    expect(readlinkSync(priv)).toBe(join(home, '.codex'));
+    expect(readFileSync(join(priv, 'auth.json'), 'utf8')).toContain('user-chatgpt-token');
     expect(readFileSync(join(home, '.codex', 'auth.json'), 'utf8')).toContain('user-chatgpt-token');
   });
 
@@ -75,16 +77,16 @@ describe('the Codex plan', () => {
     expect(readFileSync(join(home, '.codex', 'log', 'codex.log'), 'utf8')).toBe('x');
     expect(readFileSync(join(home, '.codex', 'history.jsonl'), 'utf8')).toBe('replaced by rename\n');
     expect(existsSync(join(home, '.codex', 'auth.json'))).toBe(false);
-    expect(readdirSync(join(home, '.cache', 'guardrun'))).toEqual([]);
+    expect(lstatSync(priv).isSymbolicLink()).toBe(true);
   });
 
-  it('uses CODEX_HOME and XDG_CACHE_HOME when set, also from an env wrapper', () => {
+  it('uses CODEX_HOME and XDG_STATE_HOME when set, also from an env wrapper', () => {
     const userHome = join(root, 'elsewhere');
     mkdirSync(userHome);
     write(join(userHome, 'config.toml'), '');
-    const p = plan(['env', `CODEX_HOME=${userHome}`, 'codex', 'exec'], options({ env: { HOME: home, XDG_CACHE_HOME: join(root, 'cache') } }));
+    const p = plan(['env', `CODEX_HOME=${userHome}`, 'codex', 'exec'], options({ env: { HOME: home, XDG_STATE_HOME: join(root, 'state') } }));
     expect(p.command.slice(0, 3)).toEqual(['env', `CODEX_HOME=${userHome}`, 'codex']);
-    expect(p.env.CODEX_HOME).toBe(join(root, 'cache', 'guardrun', 'codex-home-abc123'));
+    expect(p.env.CODEX_HOME).toBe(join(root, 'state', 'guardrun', 'codex-homes', 'abc123'));
     expect(readlinkSync(join(p.env.CODEX_HOME!, 'config.toml'))).toBe(join(userHome, 'config.toml'));
     p.cleanup();
   });

@@ -1,7 +1,7 @@
 // The agent adapters end to end, with stand-ins for `codex` and `claude` on PATH (fixtures/agents/fake-cli.mjs):
 // the built CLI, the fake upstream, a temp HOME. The real CLIs run in `npm run test:agents` (test/agents/).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
@@ -33,6 +33,7 @@ const env = (extra: Record<string, string> = {}) => ({ PATH: `${bin}:${process.e
 const withKeys = ['--key-env', 'OPENAI_REAL', '--key-env', 'anthropic=ANTHROPIC_REAL'];
 const upstreams = () => ['--upstream', upstream.url, '--anthropic-upstream', upstream.url];
 const result = (stdout: unknown) => JSON.parse(String(stdout).trim().split('\n').pop()!);
+const lines0 = (file: string) => readLines(file)[0];
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('guardrun -- codex', () => {
@@ -49,7 +50,8 @@ describe('guardrun -- codex', () => {
     expect(seen.argv.slice(4)).toEqual(['exec', 'say hi']);
     expect(seen).toMatchObject({ keyIsDummy: true, authFileKeyIsDummy: true, authMode: 'apikey', status: 200, answered: true });
     expect(seen.homeEntries).toEqual({ 'auth.json': 'file', 'config.toml': `-> ${join(home, '.codex', 'config.toml')}`, sessions: `-> ${join(home, '.codex', 'sessions')}` });
-    expect(existsSync(seen.codexHome)).toBe(false);
+    expect(readlinkSync(seen.codexHome)).toBe(join(home, '.codex')); // after the run: a link to the user's home
+    expect(seen.codexHome).toBe(join(home, '.local', 'state', 'guardrun', 'codex-homes', lines0(file).session));
     expect({ config: sha(join(home, '.codex', 'config.toml')), auth: sha(join(home, '.codex', 'auth.json')) }).toEqual(before);
     expect(upstream.requests.map((q) => [q.path, q.headers.authorization])).toEqual([['/v1/responses', `Bearer ${FAKE_OPENAI_KEY}`]]);
     const lines = readLines(file);
@@ -143,7 +145,7 @@ describe('guardrun doctor', () => {
     expect(out).toContain(`  would run: npx -y @openai/codex -c 'openai_base_url="http://127.0.0.1:PORT/v1"' -c 'cli_auth_credentials_store="file"' exec 'fix it'`);
     expect(out).toContain('  set     CODEX_API_KEY=<session key>');
     expect(out).toContain('  remove  OPENAI_REAL');
-    expect(out).toContain(`  file    CODEX_HOME=${join(home, '.cache', 'guardrun', 'codex-home-<session>')}`);
+    expect(out).toContain(`  file    CODEX_HOME=${join(home, '.local', 'state', 'guardrun', 'codex-homes', '<session>')}`);
     expect(out).toContain('cannot see: Codex traffic that is not a model call');
     expect(out).toMatch(/verdict: every model call Codex CLI makes would go through guardrun$/);
     expect(out).not.toContain(FAKE_OPENAI_KEY);
