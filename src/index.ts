@@ -27,3 +27,11 @@ export type { RerunOptions, RerunResult, RunningRerun } from './replay/rerun.js'
 export type { Divergence } from './replay/replay-pool.js';
 export { loadPolicy } from './policy/load.js';
 export type { LoadedPolicy } from './policy/load.js';
+// Agent adapters: recognise Codex CLI / Claude Code in a command, check their configuration, plan the child.
+export { AGENTS } from './agents/table.js';
+export { detectAgent } from './agents/detect.js';
+export { inspectCommand, planChild, refusal } from './agents/plan.js';
+export type { AgentReport, InspectOptions } from './agents/plan.js';
+export { previewRun } from './agents/describe.js';
+export type { RunPreview } from './agents/describe.js';
+export type { AgentSpec, AgentId, ChildPlan, DetectResult, Detection, Finding, PlanContext } from './agents/types.js';
