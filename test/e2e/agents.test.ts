@@ -77,6 +77,18 @@ describe('guardrun -- codex', () => {
     expect(result(r.stdout)).toMatchObject({ argv: ['-c', expect.stringContaining('openai_base_url='), '-c', 'cli_auth_credentials_store="file"', 'exec', 'two words'], status: 200 });
   });
 
+  it('points Codex at the replay proxy on `guardrun replay FILE -- codex …` (offline)', async () => {
+    const file = join(dir, `rec${n}.jsonl`);
+    const recorded = await guardrun([...withKeys, ...upstreams(), '--session-file', file, '--', 'codex', 'exec', 'same prompt'], { env: env() });
+    expect(recorded.exitCode, String(recorded.stderr)).toBe(0);
+    upstream.requests.length = 0;
+    const replayed = await guardrun(['replay', file, '--session-file', join(dir, `rep${n}.jsonl`), '--', 'codex', 'exec', 'same prompt'], { env: env({ OPENAI_REAL: '' }) });
+    expect(replayed.exitCode, String(replayed.stderr)).toBe(0);
+    expect(result(replayed.stdout)).toMatchObject({ status: 200, answered: true, keyIsDummy: true });
+    expect(upstream.requests).toHaveLength(0);
+    expect(readLines(join(dir, `rep${n}.jsonl`))[0]).toMatchObject({ agent: 'codex', replayOf: { file } });
+  });
+
   it('with --no-adapter runs Codex with the generic environment only', async () => {
     const r = await guardrun([...withKeys, ...upstreams(), '--no-adapter', '--session-file', join(dir, `na${n}.jsonl`), '--', 'codex', 'exec', 'x'], { env: env() });
     expect(r.exitCode, String(r.stderr)).toBe(0);
