@@ -129,9 +129,13 @@ export const claudeHooks: AgentHooks = {
     }
     const env = { ...(base.env as Record<string, unknown> | undefined), ANTHROPIC_BASE_URL: `${plan.origin}/anthropic`, ANTHROPIC_AUTH_TOKEN: plan.dummyKey };
     const dir = cacheDir(ctx);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, `claude-settings-${plan.sessionId}.json`);
-    writeFileSync(file, JSON.stringify({ ...base, env }) + '\n', { mode: 0o600, flag: 'wx' });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, JSON.stringify({ ...base, env }) + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      throw new GuardrunError('E_CONFIG', `cannot write Claude Code's settings layer in ${dir}: ${(error as Error).message}`, 'make that directory writable, or set XDG_CACHE_HOME to a writable directory');
+    }
     return { args: withSettingsFile(ctx.detection.args, file), env: {}, cleanup: () => rmSync(file, { force: true }) };
   },
   describe(ctx) {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codexHome, readCodexSettings } from './codex-config.js';
 import { createPrivateCodexHome } from './codex-home.js';
+import { GuardrunError } from '../errors.js';
 import type { AgentHooks, Finding, InspectContext } from './types.js';
 
 /** The per-run options guardrun puts before Codex's own arguments (the config keys of codex-rs `Config`). */
@@ -75,7 +76,12 @@ function stateDir(ctx: InspectContext): string {
 export const codexHooks: AgentHooks = {
   inspect,
   prepare(ctx, plan) {
-    const privateHome = createPrivateCodexHome({ userHome: codexHome(ctx.env, ctx.home), stateDir: stateDir(ctx), sessionId: plan.sessionId, dummyKey: plan.dummyKey });
+    let privateHome;
+    try {
+      privateHome = createPrivateCodexHome({ userHome: codexHome(ctx.env, ctx.home), stateDir: stateDir(ctx), sessionId: plan.sessionId, dummyKey: plan.dummyKey });
+    } catch (error) {
+      throw new GuardrunError('E_CONFIG', `cannot create Codex's private home under ${join(stateDir(ctx), 'guardrun')}: ${(error as Error).message}`, 'make that directory writable, or set XDG_STATE_HOME to a writable directory outside the system temp dir');
+    }
     return {
       args: [...codexOptions(plan.origin), ...ctx.detection.args],
       env: { CODEX_HOME: privateHome.dir },

@@ -91,6 +91,12 @@ describe('the Codex plan', () => {
     p.cleanup();
   });
 
+  it('says where it could not create the private home (E_CONFIG, exit 78)', () => {
+    writeFileSync(join(root, 'not-a-dir'), '');
+    expect(() => plan(['codex'], options({ env: { HOME: home, XDG_STATE_HOME: join(root, 'not-a-dir') } })))
+      .toThrow(expect.objectContaining({ code: 'E_CONFIG', exitCode: 78, message: expect.stringContaining(`cannot create Codex's private home under ${join(root, 'not-a-dir', 'guardrun')}`) }));
+  });
+
   it('rewrites a sh -c script so the shell passes the options through', () => {
     const p = plan(['sh', '-c', 'exec codex exec "say hi"']);
     expect(p.command).toEqual(['sh', '-c', `exec codex -c 'openai_base_url="${ORIGIN}/v1"' -c 'cli_auth_credentials_store="file"' exec 'say hi'`]);
