@@ -97,6 +97,7 @@ describe('guardrun -- codex', () => {
     expect(seen.codexHome).toBeUndefined();
     expect(upstream.requests).toHaveLength(0);
     expect(readLines(join(dir, `na${n}.jsonl`))[0].agent).toBeUndefined();
+    expect(String(r.stderr)).toContain('guardrun: warning: --no-adapter: Codex CLI gets only the generic environment');
   });
 });
 

@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { inspectCommand, planChild, refusal, type AgentReport } from '../../agents/plan.js';
+import { detectAgent } from '../../agents/detect.js';
 import type { Provider } from '../../providers.js';
 
 interface RunFlags {
@@ -77,6 +78,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     const refused = report && refusal(report, flags.allowUnguarded === true);
     if (refused) throw refused;
     if (report) warnUnguarded(report, ctx);
+    else warnNoAdapter(command, ctx);
     const unguarded = flags.allowUnguarded ? report?.missing ?? [] : [];
     const context = report?.context;
     const session = await startSession({
@@ -118,6 +120,15 @@ function warnUnguarded(report: AgentReport, ctx: CommandContext): void {
   for (const p of report.missing) lines.push(`${name} runs UNGUARDED for ${p}: guardrun holds no ${p} key (--allow-unguarded); its ${p} calls are neither checked nor recorded`);
   for (const f of report.findings) if (f.level === 'bypass' || f.level === 'blocked') lines.push(`${name}: ${f.message} (--allow-unguarded)`);
   for (const line of lines) ctx.io.stderr.write(`${c.yellow('guardrun: warning:')} ${line}\n`);
+}
+
+/** --no-adapter on a command guardrun recognises: said once, since the agent may then go around guardrun. */
+function warnNoAdapter(command: string[], ctx: CommandContext): void {
+  const found = detectAgent(command);
+  if (found.kind !== 'agent') return;
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const name = found.detection.agent.name;
+  ctx.io.stderr.write(`${c.yellow('guardrun: warning:')} --no-adapter: ${name} gets only the generic environment; its own settings or a stored login may send it around guardrun (see docs/agents.md)\n`);
 }
 
 function summaryLine(result: SessionResult, command: string[], ctx: CommandContext): string {
