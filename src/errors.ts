@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'E_SESSION_VERSION'
   | 'E_NOT_FOUND'
   | 'E_NOT_EXECUTABLE'
+  | 'E_UNGUARDED'
   | 'E_INTERNAL';
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -42,6 +43,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_SESSION_VERSION: EXIT.config,
   E_NOT_FOUND: EXIT.notFound,
   E_NOT_EXECUTABLE: EXIT.notExecutable,
+  /** The agent's own configuration would send it around the proxy (configuration, like E_CONFIG). */
+  E_UNGUARDED: EXIT.config,
   E_INTERNAL: EXIT.internal,
 };
 

@@ -35,3 +35,11 @@ export type { PriceBook, PriceQuote, Priced } from './cost/price-book.js';
 export { describePrice } from './cost/price-view.js';
 export type { PriceView } from './cost/price-view.js';
 export { PRICE_DATA, PRICE_DATA_SOURCE, preloadPriceData } from './cost/price-data.js';
+// Agent adapters: recognise Codex CLI / Claude Code in a command, check their configuration, plan the child.
+export { AGENTS } from './agents/table.js';
+export { detectAgent } from './agents/detect.js';
+export { inspectCommand, planChild, refusal } from './agents/plan.js';
+export type { AgentReport, InspectOptions } from './agents/plan.js';
+export { previewRun } from './agents/describe.js';
+export type { RunPreview } from './agents/describe.js';
+export type { AgentSpec, AgentId, ChildPlan, DetectResult, Detection, Finding, PlanContext } from './agents/types.js';

@@ -14,6 +14,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerPrices } from './commands/prices.js';
 import { HELP_AFTER } from './help-text.js';
 import { usageError } from './usage-error.js';
+import { registerDoctor } from './commands/doctor.js';
 
 /** Builds the program. `childArgv` is everything after the first `--`, kept away from option parsing. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerPolicy(program, ctx);
   registerReplay(program, ctx);
   registerPrices(program, ctx);
+  registerDoctor(program, ctx);
   // Every subcommand reports its usage errors the same way.
   for (const sub of program.commands) inheritErrorHandling(sub, ctx);
   return program;

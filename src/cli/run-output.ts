@@ -4,6 +4,8 @@ import { relative } from 'node:path';
 import { formatUsd } from '../cost/format-usd.js';
 import type { SessionResult } from '../session/run-session.js';
 import type { CostOverrides } from '../policy/overrides.js';
+import type { AgentReport } from '../agents/plan.js';
+import { detectAgent } from '../agents/detect.js';
 import { terminalSafe } from '../secrets/terminal-text.js';
 import type { CommandContext } from './context.js';
 import { colorsFor } from './output.js';
@@ -60,4 +62,23 @@ export function summaryLines(result: SessionResult, command: string[], ctx: Comm
     lines.push(`${c.dim('guardrun:')} final hash ${result.finalHash}${o.sealed ? ' (sealed)' : ''}`);
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+/** With --allow-unguarded, what goes around guardrun, said once before the agent starts. */
+export function unguardedWarnings(report: AgentReport, ctx: CommandContext): string {
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const lines: string[] = [];
+  const name = report.result.kind === 'agent' ? report.result.detection.agent.name : 'the agent';
+  for (const p of report.missing) lines.push(`${name} runs UNGUARDED for ${p}: guardrun holds no ${p} key (--allow-unguarded); its ${p} calls are neither checked nor recorded`);
+  for (const f of report.findings) if (f.level === 'bypass' || f.level === 'blocked') lines.push(`${name}: ${f.message} (--allow-unguarded)`);
+  return lines.map((line) => `${c.yellow('guardrun: warning:')} ${terminalSafe(line)}\n`).join('');
+}
+
+/** --no-adapter on a command guardrun recognises: said once, since the agent may then go around guardrun. */
+export function noAdapterWarning(command: string[], ctx: CommandContext): string {
+  const found = detectAgent(command);
+  if (found.kind !== 'agent') return '';
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const name = found.detection.agent.name;
+  return `${c.yellow('guardrun: warning:')} --no-adapter: ${name} gets only the generic environment; its own settings or a stored login may send it around guardrun (see docs/agents.md)\n`;
 }

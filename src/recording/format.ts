@@ -50,6 +50,10 @@ export interface SessionStart {
   policy?: { source: string; sha256: string; overrides?: Record<string, number | null> };
   /** Set when this run answered from a recording (`guardrun replay FILE -- cmd`). */
   replayOf?: { file: string; session: string };
+  /** The agent adapter applied to the command (`codex`, `claude`); absent for the generic case. */
+  agent?: string;
+  /** Providers the run let go around guardrun (`--allow-unguarded` with a detected agent lacking that key). */
+  unguarded?: Provider[];
 }
 
 export interface RequestEvent {

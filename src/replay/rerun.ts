@@ -9,7 +9,7 @@ import type { RecordedSession } from '../recording/reader.js';
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
-import { startSession, type RunningSession, type SessionResult } from '../session/run-session.js';
+import { startSession, type RunningSession, type SessionOptions, type SessionResult } from '../session/run-session.js';
 import { noApprover, type GuardSetup } from '../session/session-guard.js';
 import { outlineSession, type RecordedExchange } from './exchanges.js';
 import { replayApprovals } from './recorded-approvals.js';
@@ -29,6 +29,10 @@ export interface RerunOptions {
   killGraceMs?: number;
   /** As SessionOptions.signal: a stop asked for before the child starts. */
   signal?: AbortSignal;
+  /** As SessionOptions.prepareChild: the agent adapter, so a recognised agent talks to the replay proxy too. */
+  prepareChild?: SessionOptions['prepareChild'];
+  /** The adapter applied, for the new session file's first line. */
+  agent?: string;
 }
 
 export interface RerunResult {
@@ -86,7 +90,8 @@ export async function startRerun(o: RerunOptions): Promise<RunningRerun> {
     guard,
     killGraceMs: o.killGraceMs,
     signal: o.signal,
-    header: { replayOf: { file: o.session.file, session: o.session.header.session } },
+    prepareChild: o.prepareChild,
+    header: { replayOf: { file: o.session.file, session: o.session.header.session }, ...(o.agent ? { agent: o.agent } : {}) },
   });
   const done = session.done.then((result): RerunResult => ({
     result,

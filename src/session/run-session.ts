@@ -18,6 +18,7 @@ import { childEnv } from './child-env.js';
 import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
+import type { ChildPlan, PlanContext } from '../agents/types.js';
 
 export interface SessionOptions {
   command: string[];
@@ -40,6 +41,13 @@ export interface SessionOptions {
   upstreamPools?: Partial<Record<Provider, UpstreamPool>>;
   /** The same for WebSocket connections. */
   upstreamSockets?: Partial<Record<Provider, UpstreamSockets>>;
+  /**
+   * Turns the command into the child's argv and extra environment once the proxy listens (an agent adapter,
+   * see src/agents/). May create private files; its `cleanup` runs when the child is gone, on every path.
+   */
+  prepareChild?: (ctx: PlanContext) => ChildPlan;
+  /** Providers the run lets go around guardrun (--allow-unguarded): their base URL and dummy key are not set. */
+  unguardedProviders?: Provider[];
   /** Aborted with a signal's name (e.g. `SIGTERM`) when the run should stop: checked just before the child starts, so a
    * signal that arrives while the session is set up ends it with 128+N and no child, the session file closed. */
   signal?: AbortSignal;
@@ -119,12 +127,34 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   const env = childEnv({
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
-    realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [],
+    realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [], unguarded: o.unguardedProviders,
   });
+  let plan: ChildPlan | undefined;
   const stopped = o.signal?.aborted ? String(o.signal.reason) as NodeJS.Signals : undefined;
-  const running = stopped ? notStarted(stopped) : spawnChild(o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  if (!stopped && o.prepareChild) {
+    try {
+      plan = o.prepareChild({ origin: proxy.origin, dummyKey, sessionId, env: { ...env }, cwd: o.cwd });
+    } catch (error) {
+      recorder.write({ type: 'session.end', time: new Date().toISOString(), reason: 'crash', exitCode: (error as { exitCode?: number }).exitCode ?? 70, requests: 0, denied: 0, costUsd: 0, durationMs: Date.now() - startedAt.getTime() });
+      recorder.close();
+      approver.close();
+      await proxy.close();
+      throw error;
+    }
+    for (const [name, value] of Object.entries(plan.env)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+  }
+  const running = stopped ? notStarted(stopped) : spawnChild(plan?.command ?? o.command, env, o.cwd, o.killGraceMs ?? 10_000);
   child = running;
   let finished = false;
+  let cleaned = false;
+  const cleanup = (): void => {
+    if (cleaned) return;
+    cleaned = true;
+    plan?.cleanup();
+  };
 
   const finish = (reason: 'exit' | 'signal' | 'crash', exitCode: number, exit?: ChildExit): void => {
     if (finished) return;
@@ -147,6 +177,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   const done = (async (): Promise<SessionResult> => {
     const exit = await running.exited;
+    cleanup();
     approver.close();
     // A stopped run leaves nothing behind: grandchildren (re-parented when the child exited) end too.
     if (stopping || exit.notStarted) endProcessesSync(leftoverProcesses(sessionId, undefined), graceMs);
@@ -179,6 +210,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       finish(reason, exitCode);
       running.killSync();
       endProcessesSync(leftoverProcesses(sessionId, running.pid), graceMs);
+      cleanup();
     },
   };
 }

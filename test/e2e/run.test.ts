@@ -44,7 +44,7 @@ describe('the child sees only the dummy key; the upstream gets the real one', ()
 
   it('gives the child the documented environment and removes real credentials', async () => {
     const r = await run(['node', join(AGENTS, 'print-env.mjs')], sessionPath(), {
-      env: { OPENAI_ADMIN_KEY: 'sk-admin-test-fake', AZURE_OPENAI_API_KEY: 'azure-fake', ANTHROPIC_AUTH_TOKEN: 'fake-token', OPENAI_CUSTOM_HEADERS: 'x: y', NO_PROXY: 'corp.example', HIDDEN_COPY: FAKE_OPENAI_KEY },
+      env: { OPENAI_ADMIN_KEY: 'sk-admin-test-fake', AZURE_OPENAI_API_KEY: 'azure-fake', ANTHROPIC_AUTH_TOKEN: 'fake-token', CODEX_ACCESS_TOKEN: 'fake-jwt', OPENAI_CUSTOM_HEADERS: 'x: y', NO_PROXY: 'corp.example', HIDDEN_COPY: FAKE_OPENAI_KEY },
     });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const env = JSON.parse(String(r.stdout).trim().split('\n').pop()!);
@@ -56,9 +56,11 @@ describe('the child sees only the dummy key; the upstream gets the real one', ()
     expect(env.GUARDRUN_SESSION).toMatch(/^[0-9a-f]{12}$/);
     expect(env.NO_PROXY).toBe('corp.example,127.0.0.1,localhost,::1');
     expect(env.no_proxy).toBe('127.0.0.1,localhost,::1');
-    for (const gone of ['OPENAI_ADMIN_KEY', 'AZURE_OPENAI_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_CUSTOM_HEADERS', 'OPENAI_REAL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL']) {
+    for (const gone of ['OPENAI_ADMIN_KEY', 'AZURE_OPENAI_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_CUSTOM_HEADERS', 'OPENAI_REAL', 'ANTHROPIC_API_KEY', 'CODEX_ACCESS_TOKEN']) {
       expect(env[gone], gone).toBeUndefined();
     }
+    // Without an Anthropic key, Anthropic calls still point at guardrun (which refuses them, naming the fix), and no dummy key is given.
+    expect(env.ANTHROPIC_BASE_URL).toBe(env.OPENAI_BASE_URL.replace(/\/v1$/, '/anthropic'));
     expect(String(r.stdout)).not.toContain(FAKE_OPENAI_KEY); // HIDDEN_COPY held the real key: removed by value
   });
 

@@ -9,6 +9,8 @@ import { loadPolicy } from '../../policy/load.js';
 import { readSession, type RecordedSession } from '../../recording/reader.js';
 import { verifyChain } from '../../recording/verify-chain.js';
 import { startRerun } from '../../replay/rerun.js';
+import { inspectCommand, planChild, refusal } from '../../agents/plan.js';
+import { PROVIDERS } from '../../providers.js';
 import { describeSession, ONLY_FILTERS, sessionInfo, SHOW_DOCUMENT_VERSION, type OnlyFilter } from '../../replay/show.js';
 import { listSessions, newestSession } from '../../replay/find-sessions.js';
 import { terminalSafe } from '../../secrets/terminal-text.js';
@@ -160,10 +162,18 @@ async function rerun(session: RecordedSession, command: string[], flags: ReplayF
   const killTimeout = parseKillTimeout(flags.killTimeout);
   const trap = trapSignals(ctx);
   try {
+    // A recognised agent is pointed at the replay proxy as at a live one; the replay holds a stand-in key for
+    // every recorded provider, so only its configuration can send it elsewhere.
+    const report = inspectCommand(command, { env: ctx.io.env, cwd: ctx.io.cwd, held: [...PROVIDERS] });
+    const refused = refusal(report, false);
+    if (refused) throw refused;
+    const context = report.context;
     const running = await startRerun({
       session, command, cwd: ctx.io.cwd, env: ctx.io.env,
       guard: await guardSetup(flags, ctx.io),
       sessionFile: flags.sessionFile, realtime: flags.realtime, killGraceMs: killTimeout * 1000, signal: trap.early,
+      prepareChild: context ? (plan) => planChild(command, context, plan) : undefined,
+      agent: context?.detection.agent.id,
     });
     trap.attach(running.session);
     const result = await running.done;

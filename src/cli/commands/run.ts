@@ -1,18 +1,20 @@
 // `guardrun [options] -- <command> [args...]`: the default command.
 import type { Command } from 'commander';
-import { EXIT, GuardrunError } from '../../errors.js';
+import { EXIT, GuardrunError, isGuardrunError } from '../../errors.js';
 import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
-import { limitsLine, startLine, summaryLines } from '../run-output.js';
+import { limitsLine, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
 import { findCommand } from '../../session/find-command.js';
 import { loadSigningKey } from '../../secrets/signing-key.js';
 import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
+import { inspectCommand, planChild, refusal, type AgentReport } from '../../agents/plan.js';
+import type { Provider } from '../../providers.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -30,6 +32,9 @@ interface RunFlags {
   signKeyEnv?: string;
   budget?: string;
   approveOver?: string;
+  /** commander's form of --no-adapter: false when given. */
+  adapter: boolean;
+  allowUnguarded?: boolean;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -50,6 +55,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--sign', 'seal the session file: an HMAC of its final hash with a signing key from the keychain (made on first use)')
     .option('--sign-key-env <VAR>', 'seal with the signing key in guardrun\'s env variable VAR instead (CI); implies --sign')
     .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
+    .option('--no-adapter', 'do not recognise the agent (Codex, Claude Code): only the generic environment, no per-run options')
+    .option('--allow-unguarded', 'start the agent even when it would reach a provider around guardrun (no key for it, or its config points elsewhere)')
     .action(async (operands: string[], flags: RunFlags) => {
       if (ctx.childArgv === undefined && handleGuardrunWord(program, operands, ctx)) return;
       const command = ctx.childArgv ?? operands;
@@ -80,16 +87,30 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
   try {
     const guard = await guardSetup({ ...flags, cost }, io);
     if (!flags.quiet) io.stderr.write(limitsLine(cost, ctx));
+    const inspect = (held: Provider[]): AgentReport | undefined => (flags.adapter ? inspectCommand(command, { env: io.env, cwd: io.cwd, held }) : undefined);
     const resolved = await resolveKeys({
       keyEnv: flags.keyEnv.map(parseKeyEnv),
       profile: flags.profile,
       env: io.env,
       openKeystore: () => openKeystore({ env: io.env }),
+    }).catch((error: unknown) => {
+      // No key at all (and no keychain trouble to report): for a known agent, say which key it needs.
+      const plain = isGuardrunError(error) && error.code === 'E_NO_KEY' && error.cause === undefined;
+      const report = plain ? inspect([]) : undefined;
+      const why = report ? refusal(report, false) : undefined;
+      throw why?.code === 'E_NO_KEY' ? why : error;
     });
     const signing = flags.sign || flags.signKeyEnv !== undefined
       ? await loadSigningKey({ keyEnv: flags.signKeyEnv, env: io.env, openKeystore: () => openKeystore({ env: io.env }), create: true })
       : undefined;
     if (signing?.created) io.stderr.write(`guardrun: made a session signing key, kept in the ${signing.source}; replay checks seals with it\n`);
+    const report = inspect(resolved.keys.map((k) => k.provider));
+    const refused = report && refusal(report, flags.allowUnguarded === true);
+    if (refused) throw refused;
+    if (report) io.stderr.write(unguardedWarnings(report, ctx));
+    else io.stderr.write(noAdapterWarning(command, ctx));
+    const unguarded = flags.allowUnguarded ? report?.missing ?? [] : [];
+    const context = report?.context;
     const session = await startSession({
       command,
       keys: resolved.keys,
@@ -102,6 +123,13 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       guard,
       signal: trap.early,
       sealKey: signing?.key,
+      // An agent whose provider runs unguarded keeps its own settings: pointing it at guardrun would only break it.
+      prepareChild: context && unguarded.length === 0 ? (plan) => planChild(command, context, plan) : undefined,
+      unguardedProviders: unguarded,
+      header: {
+        ...(context ? { agent: context.detection.agent.id } : {}),
+        ...(unguarded.length > 0 ? { unguarded } : {}),
+      },
     });
     trap.attach(session);
     for (const notice of session.notices) io.stderr.write(`guardrun: note: ${notice}\n`);

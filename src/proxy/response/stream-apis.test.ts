@@ -98,11 +98,17 @@ describe.each(APIS)('%s stream', (api) => {
       expect(last.event).toBeUndefined();
       expect(data).toEqual({ error: { message: DENIAL.message, type: 'permission_denied', param: null, code: 'destructive-shell' } });
     } else if (api === 'responses') {
-      expect(last.event).toBe('error');
-      expect(data).toMatchObject({ type: 'error', code: 'destructive-shell', message: DENIAL.message, param: null });
+      // `error` for the SDKs, then `response.failed` for clients that read only terminal events (Codex CLI).
+      const error = parseEvent(out.at(-2)!);
+      const errorData = JSON.parse(error.data);
+      expect(error.event).toBe('error');
+      expect(errorData).toMatchObject({ type: 'error', code: 'destructive-shell', message: DENIAL.message, param: null });
+      expect(last.event).toBe('response.failed');
+      expect(data).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'destructive-shell', message: DENIAL.message } } });
       // It continues the upstream's numbering (the held events it replaces leave a gap).
       const consumed = dataOf(events.slice(0, perEvent.length).map((e) => e.raw)).map((d) => d.data.sequence_number as number);
-      expect(data.sequence_number).toBe(Math.max(...consumed) + 1);
+      expect(errorData.sequence_number).toBe(Math.max(...consumed) + 1);
+      expect(data.sequence_number).toBe(errorData.sequence_number + 1);
     } else {
       expect(last.event).toBe('error');
       expect(data).toMatchObject({ type: 'error', error: { type: 'permission_error', message: DENIAL.message } });

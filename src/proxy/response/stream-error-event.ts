@@ -20,14 +20,21 @@ export const WS_REFUSAL_STATUS = 400;
 
 /**
  * Responses: the documented `error` event (type, code, message, param, sequence_number) plus the same
- * fields nested under `error`, which is what makes the openai SDK throw instead of yielding the event.
- * Over a WebSocket it also carries `status` (WS_REFUSAL_STATUS).
+ * fields nested under `error`, which is what makes the openai SDK throw instead of yielding the event;
+ * then, over HTTP, a `response.failed` event whose `response.error` carries the code and message, because Codex
+ * CLI (0.171) ignores `error` events on an SSE stream and reports only "stream closed before
+ * response.completed" without it. Over a WebSocket the error event alone, with `status` (WS_REFUSAL_STATUS),
+ * is what Codex reports and does not retry.
  */
-export function responsesErrorEvent(error: ProxyError, sequenceNumber: number, websocket = false): string {
+export function responsesErrorEvent(error: ProxyError, sequenceNumber: number, websocket = false): string[] {
   const shown = websocket ? { ...error, status: WS_REFUSAL_STATUS } : error;
   const nested = (JSON.parse(errorBody('openai', shown)) as { error: unknown }).error;
   const data = { type: 'error', ...(websocket ? { status: WS_REFUSAL_STATUS } : {}), code: error.code, message: error.message, param: null, sequence_number: sequenceNumber, error: nested };
-  return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+  const errorEvent = `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+  if (websocket) return [errorEvent];
+  const response = { object: 'response', status: 'failed', error: { code: error.code, message: error.message }, incomplete_details: null, output: [] };
+  const failed = { type: 'response.failed', sequence_number: sequenceNumber + 1, response };
+  return [errorEvent, `event: response.failed\ndata: ${JSON.stringify(failed)}\n\n`];
 }
 
 /**

@@ -1,5 +1,5 @@
 // Where a stream handler puts event texts: out to the agent now, or into the hold while tool calls
-// wait for a decision; and the refusal that replaces what was held with one error event.
+// wait for a decision; and the refusal that replaces what was held with the error event(s).
 import type { ToolCall } from '../../policy/types.js';
 import type { ProxyError } from '../error-response.js';
 
@@ -14,7 +14,7 @@ export class StreamOutbox {
 
   constructor(
     private readonly decide: DecideToolCalls | undefined,
-    private readonly errorEvent: (error: ProxyError) => string,
+    private readonly errorEvent: (error: ProxyError) => string | string[],
   ) {}
 
   /** Whether tool calls are judged at all (the policy has response rules). */
@@ -52,11 +52,12 @@ export class StreamOutbox {
     return false;
   }
 
-  /** Drops what is held and ends the stream with one error event. */
+  /** Drops what is held and ends the stream with the API's error event(s). */
   fail(error: ProxyError): void {
     if (this.closed) return;
     this.held = undefined;
-    this.ready.push(this.errorEvent(error));
+    const texts = this.errorEvent(error);
+    this.ready.push(...(Array.isArray(texts) ? texts : [texts]));
     this.denied = true;
     this.closed = true;
   }

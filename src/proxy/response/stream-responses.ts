@@ -33,8 +33,8 @@ export interface ResponsesDialect {
   final: ReadonlySet<string>;
   /** `*.delta` events whose delta is base64 audio, not text: masking it could only corrupt it. */
   notText: ReadonlySet<string>;
-  /** The event that ends a refused stream; `sequence` continues the upstream's numbering. */
-  errorEvent(error: ProxyError, sequence: number): string;
+  /** The event(s) that end a refused stream; `sequence` continues the upstream's numbering. */
+  errorEvent(error: ProxyError, sequence: number): string | string[];
 }
 
 export const RESPONSES_FINAL: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
