@@ -2,6 +2,7 @@
 // the default policy, a stored login of the user's in place (fake tokens) that must be neither used nor changed.
 // When guardrun asks for approval (a model without a known price), the test answers "allow for the session".
 import { execFileSync } from 'node:child_process';
+import { clearUpstream, upstreamCalls } from './upstream-calls.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -83,7 +84,7 @@ describe.skipIf(!hasTmux)('interactive agents under guardrun', () => {
     writeFileSync(join(home, '.codex', 'config.toml'), `[projects.${JSON.stringify(work)}]\ntrust_level = "trusted"\n`);
     writeFileSync(join(home, '.codex', 'auth.json'), JSON.stringify({ tokens: { id_token: 'e30.e30.c2ln', access_token: 'chatgpt-access-fake', refresh_token: 'r', account_id: 'a' }, last_refresh: new Date().toISOString() }));
     const authBefore = sha(join(home, '.codex', 'auth.json'));
-    upstream.requests.length = 0;
+    clearUpstream(upstream);
     start('codex', 'codex', home, work, sessionFile);
     await tmux.waitForScreen('codex', /Ask Codex to do anything/, false, 30_000);
     tmux.keys('codex', '-l', TASK);
@@ -95,9 +96,9 @@ describe.skipIf(!hasTmux)('interactive agents under guardrun', () => {
     tmux.keys('codex', 'C-c');
     await untilDone('codex', /guardrun: session saved to/, 30_000);
     expect(sha(join(home, '.codex', 'auth.json'))).toBe(authBefore);
-    expect(upstream.requests.every((q) => q.headers.authorization === `Bearer ${OPENAI_KEY}`)).toBe(true);
-    expect(upstream.requests.some((q) => q.body.toString().includes('interactive-tool-ok') && q.body.toString().includes('_output"'))).toBe(true);
-    expect(forwarded(sessionFile).length).toBe(upstream.requests.length);
+    expect(upstreamCalls(upstream).every((q) => q.authorization === `Bearer ${OPENAI_KEY}`)).toBe(true);
+    expect(upstreamCalls(upstream).some((q) => q.body.includes('interactive-tool-ok') && q.body.includes('_output"'))).toBe(true);
+    expect(forwarded(sessionFile).length).toBe(upstreamCalls(upstream).length);
   });
 
   it('`guardrun -- claude`: no "use this API key?" question, the subscription login unused, a tool run recorded', async () => {
@@ -106,7 +107,7 @@ describe.skipIf(!hasTmux)('interactive agents under guardrun', () => {
     mkdirSync(join(home, '.claude'));
     writeFileSync(join(home, '.claude', '.credentials.json'), JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-test-fake-subscription', refreshToken: 'sk-ant-ort01-test-fake', expiresAt: Date.now() + 86_400_000, scopes: ['user:inference'] } }));
     const credentialsBefore = sha(join(home, '.claude', '.credentials.json'));
-    upstream.requests.length = 0;
+    clearUpstream(upstream);
     start('claude', 'claude', home, work, sessionFile);
     const first = await tmux.waitForScreen('claude', /auto mode|for shortcuts|❯/, false, 30_000);
     expect(first).not.toMatch(/Detected a custom API key/);
@@ -119,9 +120,9 @@ describe.skipIf(!hasTmux)('interactive agents under guardrun', () => {
     tmux.keys('claude', 'Enter');
     await untilDone('claude', /guardrun: session saved to/, 30_000);
     expect(sha(join(home, '.claude', '.credentials.json'))).toBe(credentialsBefore);
-    expect(upstream.requests.every((q) => q.headers.authorization === `Bearer ${ANTHROPIC_KEY}`)).toBe(true);
-    expect(upstream.requests.some((q) => q.body.toString().includes('"tool_result"'))).toBe(true);
-    expect(forwarded(sessionFile).length).toBe(upstream.requests.length);
+    expect(upstreamCalls(upstream).every((q) => q.authorization === `Bearer ${ANTHROPIC_KEY}`)).toBe(true);
+    expect(upstreamCalls(upstream).some((q) => q.body.includes('"tool_result"'))).toBe(true);
+    expect(forwarded(sessionFile).length).toBe(upstreamCalls(upstream).length);
     expect(readdirSync(join(home, '.cache', 'guardrun'))).toEqual([]); // the private settings layer is gone
   });
 });

@@ -8,6 +8,7 @@
 // - the WebSocket transport (src/proxy/websocket/): until then guardrun answers Codex's WebSocket upgrade with
 //   a 403 endpoint denial, Codex retries for about 6 s before it uses HTTP (the lines marked [websocket]).
 import { execa } from 'execa';
+import { clearUpstream, upstreamCalls } from './upstream-calls.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ beforeEach((ctx) => {
   mkdirSync(home, { recursive: true });
   mkdirSync(work, { recursive: true });
   gitInit(work);
-  upstream.requests.length = 0;
+  clearUpstream(upstream);
   egress.attempts.length = 0;
 });
 
@@ -100,12 +101,13 @@ const sha = (file: string): string => createHash('sha256').update(readFileSync(f
 function expectGuarded(r: Run, provider: 'openai' | 'anthropic'): void {
   const key = provider === 'openai' ? OPENAI_KEY : ANTHROPIC_KEY;
   // The upstream saw the real key, and only it.
-  expect(upstream.requests.length).toBeGreaterThan(0);
+  expect(upstreamCalls(upstream).length).toBeGreaterThan(0);
+  // The upgrades too: every connection to the upstream carried the real key.
   for (const q of upstream.requests) expect(q.headers.authorization, q.path).toBe(`Bearer ${key}`);
   // Every exchange the upstream saw is in the session file: one request let through for each.
   const requests = r.lines.filter((l) => l.type === 'request');
   const forwarded = r.lines.filter((l) => l.type === 'decision' && l.phase === 'request' && l.verdict === 'allow');
-  expect(forwarded.length).toBe(upstream.requests.length);
+  expect(forwarded.length).toBe(upstreamCalls(upstream).length);
   expect(requests.length).toBeGreaterThanOrEqual(forwarded.length);
   expect(r.lines.at(-1)).toMatchObject({ type: 'session.end', requests: requests.length });
   // No model call went around guardrun.
@@ -160,7 +162,7 @@ describe('Codex CLI (@openai/codex 0.171.0)', () => {
     expect(r.exitCode, agentOutput(r)).toBe(0);
     expect(r.stdout).toMatch(/Tool said:[\s\S]*guardrun-tool-ok/);
     // The tool ran: its output went back to the model through guardrun.
-    expect(upstream.requests.some((q) => /"(custom_tool_call|function_call)_output"/.test(q.body.toString()) && q.body.toString().includes('guardrun-tool-ok'))).toBe(true);
+    expect(upstreamCalls(upstream).some((q) => /"(custom_tool_call|function_call)_output"/.test(q.body) && q.body.includes('guardrun-tool-ok'))).toBe(true);
     expectGuarded(r, 'openai');
     expect(r.lines[0]).toMatchObject({ type: 'session.start', agent: 'codex', command: ['codex', 'exec', CODEX_TASK] });
     expect(userFiles.map(sha)).toEqual(before);
@@ -172,7 +174,7 @@ describe('Codex CLI (@openai/codex 0.171.0)', () => {
     expect(r.exitCode).not.toBe(0);
     expect(agentOutput(r)).toContain('guardrun withheld a tool call (rule:no-forbidden-tool): the test policy forbids this command');
     expect(r.lines.filter((l) => l.type === 'decision' && l.phase === 'response' && l.verdict === 'deny').map((l) => l.rules)).toContainEqual(['rule:no-forbidden-tool']);
-    expect(upstream.requests.some((q) => /_output"/.test(q.body.toString()))).toBe(false);
+    expect(upstreamCalls(upstream).some((q) => /_output"/.test(q.body))).toBe(false);
     expectGuarded(r, 'openai');
   });
 
@@ -187,7 +189,7 @@ describe('Codex CLI (@openai/codex 0.171.0)', () => {
     const directMs = performance.now() - t0;
     expect(direct.exitCode, String(direct.stderr)).toBe(0);
     expect(String(direct.stdout)).toContain('guardrun-tool-ok');
-    upstream.requests.length = 0;
+    clearUpstream(upstream);
     const r = await guarded(['codex', 'exec', CODEX_TASK]);
     console.log(`codex exec: directly ${Math.round(directMs)} ms, under guardrun ${Math.round(r.ms)} ms (exit ${r.exitCode})`);
     expect(r.stdout).toContain('guardrun-tool-ok');
@@ -212,8 +214,8 @@ describe('Claude Code (@anthropic-ai/claude-code 2.1.332)', () => {
     console.log(`claude -p under guardrun: exit ${r.exitCode} in ${Math.round(r.ms)} ms; egress attempts: ${egress.attempts.join(' ') || 'none'}`);
     expect(r.exitCode, agentOutput(r)).toBe(0);
     expect(r.stdout).toContain('Tool said: guardrun-tool-ok');
-    expect(upstream.requests.some((q) => q.body.toString().includes('"tool_result"') && q.body.toString().includes('guardrun-tool-ok'))).toBe(true);
-    expect(upstream.requests.every((q) => q.headers['x-api-key'] === undefined)).toBe(true);
+    expect(upstreamCalls(upstream).some((q) => q.body.includes('"tool_result"') && q.body.includes('guardrun-tool-ok'))).toBe(true);
+    expect(upstreamCalls(upstream).every((q) => q.xApiKey === undefined)).toBe(true);
     expectGuarded(r, 'anthropic');
     expect(r.lines[0]).toMatchObject({ type: 'session.start', agent: 'claude' });
     expect(userFiles.map(sha)).toEqual(before);
@@ -225,7 +227,7 @@ describe('Claude Code (@anthropic-ai/claude-code 2.1.332)', () => {
     expect(r.exitCode).not.toBe(0);
     expect(agentOutput(r)).toContain('guardrun withheld a tool call (rule:no-forbidden-tool): the test policy forbids this command');
     expect(r.lines.filter((l) => l.type === 'decision' && l.phase === 'response' && l.verdict === 'deny').map((l) => l.rules)).toContainEqual(['rule:no-forbidden-tool']);
-    expect(upstream.requests.some((q) => q.body.toString().includes('"tool_result"'))).toBe(false);
+    expect(upstreamCalls(upstream).some((q) => q.body.includes('"tool_result"'))).toBe(false);
     expectGuarded(r, 'anthropic');
   });
 });
