@@ -66,16 +66,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     req.resume();
     return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic), without dot segments, encoded slashes or empty segments; ${req.method} ${url.split('?')[0]} is not one of them` });
   }
-  const presented = presentedKey(req.headers);
-  if (presented === undefined || !isDummyKey(presented)) {
-    req.resume();
-    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
-  }
+  // No key for this provider: say so whatever the request carries (an agent with its own stored login, pointed
+  // here, learns what to fix rather than that its credential is not the session's).
   const realKey = o.keys[route.provider];
   const upstream = o.upstreams[route.provider];
   if (realKey === undefined || upstream === undefined) {
     req.resume();
     return sendError(res, route.provider, { status: 401, code: 'guardrun_no_key', message: `guardrun holds no ${route.provider} key for this session; ${NO_KEY_FIX[route.provider]}` });
+  }
+  const presented = presentedKey(req.headers);
+  if (presented === undefined || !isDummyKey(presented)) {
+    req.resume();
+    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
   }
 
   // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
