@@ -61,6 +61,9 @@ secrets:
   outbound: redact
   # Mask secrets in answers before the agent and the session file see them.
   mask_responses: true
+  # A request part guardrun cannot read for secrets (a binary body, a binary file in a multipart upload):
+  # deny | ask | allow. Not consulted with outbound: allow.
+  uninspectable: ask
   # Your own secret formats, in addition to the built-in detectors.
   patterns: []
   #  - { id: acme-token, regex: "ACME-[0-9]{8}" }
@@ -93,6 +96,6 @@ export const DEFAULT_POLICY: Policy = {
   models: { allow: ['*'], deny: [], unknown: 'deny' },
   cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'guess', count_tokens: 'when-needed', prices: {} },
   approval: { timeout_s: 120 },
-  secrets: { outbound: 'redact', mask_responses: true, patterns: [] },
+  secrets: { outbound: 'redact', mask_responses: true, uninspectable: 'ask', patterns: [] },
   rules: [],
 };

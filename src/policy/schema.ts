@@ -118,6 +118,7 @@ export const policySchema = strict({
   secrets: strict({
     outbound: z.enum(['deny', 'ask', 'redact', 'allow']).default('redact'),
     mask_responses: z.boolean().default(true),
+    uninspectable: z.enum(['deny', 'ask', 'allow']).default('ask'),
     patterns: z.array(secretPattern).default([]).superRefine(uniqueIds('pattern', 'secrets.patterns')),
   }).prefault({}),
   rules: z.array(rule).default([]).superRefine(uniqueIds('rule', 'rules')),

@@ -17,8 +17,9 @@ import { createScanner } from '../secrets/scan.js';
 import { createCleanCheck } from '../secrets/clean-strings.js';
 import { checkRequest } from './request-check.js';
 import { isTextBody, scanBody, type BodyScan } from './body-scan.js';
+import { scanFormBody } from './surface-scan.js';
 import { settle } from './settle.js';
-import { chargeFor } from './charge.js';
+import { chargeFor, needsUsageEstimate, precount } from './charge.js';
 import { SpendLedger } from './spend-ledger.js';
 
 export interface SessionStats {
@@ -87,7 +88,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     if (scan === undefined) {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
       // Strings found clean on earlier turns (the conversation so far) are not scanned again.
-      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck);
+      scan = text === undefined ? null : ex.bodyKind === 'form' ? scanFormBody(ex, scanner) : scanBody(text, ex.json, scanner, cleanCheck);
       scans.set(ex, scan);
     }
     return scan ?? undefined;
@@ -173,7 +174,9 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       try {
         // The reservation stays until the charge replaces it, even while the price data finishes loading.
         if (result.forwarded && !book.ready) await book.whenReady();
-        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd });
+        // Usage to estimate: count it in the worker thread first, never on the event loop.
+        const counted = needsUsageEstimate(ex, result) ? await precount(ex, result, counter) : undefined;
+        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd, counted });
       } catch {
         // No price could be worked out (the data failed to load): keep the request's estimate, never $0.
         charge = reservedUsd > 0 ? { costUsd: reservedUsd, costEstimated: true } : {};

@@ -12,7 +12,7 @@ import type { Exchange, Guard } from '../types.js';
 import type { Upstream } from '../upstream.js';
 import { forwardHeaders } from '../headers.js';
 import { Cancel } from '../cancel.js';
-import { hasDuplicateKeys } from '../duplicate-keys.js';
+import { readBody as readBodyAs, type ReadBody } from '../body/read-body.js';
 import { decodeRequestBody, encodeRequestBody, MAX_DECODED_BYTES, type Coding } from '../content-encoding.js';
 import type { ArrivedEncoding } from '../record-exchange.js';
 import { askForStreamUsage } from './stream-usage.js';
@@ -95,14 +95,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   const decoded = await decodeRequestBody(raw, header, o.maxDecodedBytes ?? MAX_DECODED_BYTES);
   if ('error' in decoded) return refuseBody(req, res, route, o, { id: nextId(), started }, decoded.error, encoding ?? { header: '', bytes: raw.length });
   const body = decoded.body;
-  const exchange = classify(req, route, body, nextId());
+  const maxDecoded = o.maxDecodedBytes ?? MAX_DECODED_BYTES;
+  if (body.length > maxDecoded) {
+    // The same limit whether it came compressed or not: everything after this holds the body in memory several times.
+    return refuseBody(req, res, route, o, { id: nextId(), started }, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${maxDecoded} bytes` }, encoding ?? { header: '', bytes: raw.length });
+  }
+  const read = await readBodyAs(body, String(req.headers['content-type'] ?? ''));
+  const exchange = classify(req, route, body, nextId(), 'refused' in read ? { kind: 'text', text: read.refused.text } : read);
   exchange.startedMs = started;
-  const duplicateKeys = exchange.text !== undefined && exchange.json !== undefined && hasDuplicateKeys(exchange.text, exchange.json);
-  // Its parsed form hides the repeated values: record (and mask) such a body as plain text.
-  if (duplicateKeys) exchange.json = undefined;
+  exchange.headers = forwardHeaders(req.headers);
+  delete exchange.headers['accept-encoding']; // guardrun's own, not the agent's
+  if ('refused' in read && read.refused.text === undefined) exchange.bodyKind = 'binary'; // recorded by its size only
   recordRequest(o.recorder, o.guard, exchange, req.headers, encoding);
-  if (duplicateKeys) {
-    const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
+  if ('refused' in read) {
+    const refused: ProxyError = read.refused.error;
     sendError(res, route.provider, refused);
     recordGuardrunAnswer(o.recorder, exchange, refused);
     void o.guard.finish(exchange, { status: 400, usage: undefined, forwarded: false, denied: true });
@@ -126,7 +132,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   }
 
   const headers = forwardHeaders(req.headers);
+  if (verdict.headers) Object.assign(headers, verdict.headers); // secrets redacted from header values
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
+  const upstreamPath = verdict.path === undefined ? route.upstreamPath : (routeOf(verdict.path)?.upstreamPath ?? route.upstreamPath);
   // A stream that would carry no usage is asked for it (a recording answers as recorded: nothing to ask).
   const withUsage = upstream.pool.source === 'replay' ? undefined : askForStreamUsage(exchange, verdict.body ?? body);
   const encodeStart = performance.now();
@@ -136,7 +144,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   try {
     upstreamRes = await upstream.pool.request({
       method: req.method as 'POST',
-      path: upstream.prefix + route.upstreamPath,
+      path: upstream.prefix + upstreamPath,
       headers,
       body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
       signal: abort,
@@ -178,18 +186,9 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullabl
   void o.guard.finish(exchange, { status: refused.status, usage: undefined, forwarded: false, denied: true });
 }
 
-function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
+function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number, read: ReadBody = { kind: 'none' }): Exchange {
   const contentType = String(req.headers['content-type'] ?? '');
-  let json: unknown;
-  let text: string | undefined;
-  if (body.length > 0 && contentType.includes('json')) {
-    try {
-      text = body.toString('utf8');
-      json = JSON.parse(text);
-    } catch {
-      json = undefined; // forwarded as is; the upstream answers the agent's own mistake
-    }
-  }
+  const { json, text } = read;
   const fields = (json && typeof json === 'object' ? json : {}) as { model?: unknown; stream?: unknown };
   const model = typeof fields.model === 'string' ? fields.model : deploymentOf(route.apiPath);
   const method = req.method ?? 'GET';
@@ -209,6 +208,10 @@ function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof rou
     text,
     startedMs: performance.now(),
     guardMs: 0,
+    bodyKind: read.kind,
+    parts: read.parts,
+    uninspected: read.uninspected,
+    bodySummary: read.summary,
   };
 }
 
