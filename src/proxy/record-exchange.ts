@@ -8,6 +8,7 @@ import type { ProxyError } from './error-response.js';
 import { maskHeaderValues, recordableHeaders } from './headers.js';
 import type { Exchange, Guard, ScannedText } from './types.js';
 import { maskJsonText } from '../secrets/mask-json-text.js';
+import { maskUrl } from './mask-url.js';
 
 const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
 const MAX_BINARY_BYTES = 256 * 1024;
@@ -28,9 +29,9 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     id: ex.id,
     time: new Date().toISOString(),
     method: ex.method,
-    path: guard.maskText(ex.path),
+    path: maskUrl(ex.path, guard.maskText),
     provider: ex.provider,
-    endpoint: guard.maskText(ex.endpoint),
+    endpoint: maskUrl(ex.endpoint, guard.maskText),
     model: ex.model === undefined ? undefined : guard.maskText(ex.model),
     stream: ex.stream,
     headers: maskHeaderValues(recordableHeaders(headers), guard.maskText),
