@@ -115,6 +115,10 @@ export const policySchema = strict({
   approval: strict({
     timeout_s: z.number().positive().max(86_400).default(120),
   }).prefault({}),
+  upstream: strict({
+    first_byte_timeout_s: z.number().positive().max(86_400).default(300),
+    first_byte_timeout_unstreamed_s: z.number().positive().max(86_400).default(600),
+  }).prefault({}),
   secrets: strict({
     outbound: z.enum(['deny', 'ask', 'redact', 'allow']).default('redact'),
     mask_responses: z.boolean().default(true),

@@ -19,6 +19,9 @@ import { createSessionGuard, newSessionStats, noApprover, type ChildControl, typ
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
+import type { FirstByteTimeouts } from '../proxy/http/send-upstream.js';
+import { DEFAULT_POLICY } from '../policy/default.js';
+import type { Policy } from '../policy/schema.js';
 
 export interface SessionOptions {
   command: string[];
@@ -115,6 +118,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     });
     proxy = await startProxy({
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
+      firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
     });
     // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
     preloadPriceData();
@@ -238,4 +242,9 @@ function resolveUpstreams(
 
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
+}
+
+/** The policy's `upstream` timeouts, in ms. */
+function firstByteTimeouts(policy: Policy): FirstByteTimeouts {
+  return { stream: policy.upstream.first_byte_timeout_s * 1000, unstreamed: policy.upstream.first_byte_timeout_unstreamed_s * 1000 };
 }

@@ -16,6 +16,7 @@ import { readBody as readBodyAs, type ReadBody } from '../body/read-body.js';
 import { decodeRequestBody, encodeRequestBody, MAX_DECODED_BYTES, type Coding } from '../content-encoding.js';
 import type { ArrivedEncoding } from '../record-exchange.js';
 import { askForStreamUsage } from './stream-usage.js';
+import { sendUpstream, upstreamFault, type FirstByteTimeouts } from './send-upstream.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -29,6 +30,8 @@ export interface HandlerOptions {
   maxDecodedBytes?: number;
   /** Numbers exchanges (1, 2, …); shared with the WebSocket transport so ids stay unique in the session. */
   nextId?: () => number;
+  /** How long to wait for the start of an answer (policy `upstream`); default 300 s streamed, 600 s otherwise. */
+  firstByteTimeouts?: FirstByteTimeouts;
 }
 
 const NO_KEY_FIX: Record<Provider, string> = {
@@ -140,22 +143,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   const encodeStart = performance.now();
   const sent = await upstreamBody(raw, decoded.codings, withUsage ?? verdict.body, headers);
   exchange.guardMs += performance.now() - encodeStart;
-  let upstreamRes;
-  try {
-    upstreamRes = await upstream.pool.request({
-      method: req.method as 'POST',
-      path: upstream.prefix + upstreamPath,
-      headers,
-      body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
-      signal: abort,
-    });
-  } catch (error) {
+  const sentUp = await sendUpstream(upstream, {
+    method: req.method as 'POST',
+    path: upstream.prefix + upstreamPath,
+    headers,
+    body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
+    signal: abort,
+  }, exchange.stream, o.firstByteTimeouts);
+  const upstreamRes = sentUp.response;
+  if (upstreamRes === undefined) {
     const err: ProxyError = abort.aborted
       ? { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' }
-      : { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
+      : upstreamFault(sentUp.error, route.provider, upstream, exchange.stream, o.firstByteTimeouts);
     if (!abort.aborted) sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);
-    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: false, denied: false });
+    // A first-byte timeout: the upstream had the request and may bill it.
+    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: err.code === 'guardrun_upstream_timeout', denied: false });
     return;
   }
   await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream', hideAddedUsage: withUsage !== undefined });
@@ -245,11 +248,6 @@ export function sendError(res: ServerResponse, provider: Provider, error: ProxyE
     return;
   }
   const body = errorBody(provider, error);
-  res.writeHead(error.status, errorHeaders(body));
+  res.writeHead(error.status, errorHeaders(body, error.retryable));
   res.end(body);
-}
-
-function describeNetworkError(error: unknown): string {
-  const e = error as { code?: string; message?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code ?? e.message ?? 'unknown error';
 }
