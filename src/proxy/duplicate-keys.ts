@@ -5,11 +5,10 @@
 //   every recursive walker after it (JSON.stringify among them) would overflow the stack. No API request nests
 //   anywhere near this deep (serde_json, which OpenAI's Rust clients use, stops at 128 by default).
 
+import { jsonStrings } from '../secrets/json-strings.js';
+
 /** Deepest nesting of arrays and objects accepted in a request body. */
 export const MAX_JSON_DEPTH = 512;
-
-// An unescaped quote followed by a colon ends an object key: inside a string a quote is always escaped.
-const KEY_END = /(?:^|[^\\])(?:\\\\)*"\s*:/g;
 
 export interface JsonShape {
   duplicateKeys: boolean;
@@ -37,9 +36,9 @@ export function jsonShape(text: string, json: unknown): JsonShape {
       }
     }
   }
+  // Keys in the source: string literals followed by a colon (found whole, so `[":"]` holds no key).
   let keys = 0;
-  KEY_END.lastIndex = 0;
-  while (KEY_END.exec(text) !== null) keys++;
+  for (const s of jsonStrings(text)) if (s.key) keys++;
   return { duplicateKeys: keys !== members, depth, tooDeep: false };
 }
 

@@ -91,6 +91,20 @@ describe('huge and pathological bodies', () => {
     }
   });
 
+  it('a 30 MB malformed JSON body full of escapes is refused 400 and recorded, not crashed on', async () => {
+    const g = await startGuarded({ upstream: upstream.url });
+    try {
+      const body = `{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"${'\\"'.repeat(15 * 1024 * 1024)}`; // never closed
+      const a = await send(g, { path: '/v1/chat/completions', headers: JSON_HEADERS, body, timeoutMs: 120_000 });
+      expect(a.status).toBe(400);
+      expect(JSON.parse(a.body).error.code).toBe('guardrun_malformed_json');
+    } finally {
+      const end = await g.stop();
+      expect(end.lines.find((l) => l.type === 'response')).toMatchObject({ status: 400, error: { code: 'guardrun_malformed_json' } });
+      expect(end.lines.at(-1)).toMatchObject({ type: 'session.end' });
+    }
+  });
+
   it('SIGTERM during a huge request is honoured within seconds, with a whole session file', async () => {
     const g = await startGuarded({ upstream: upstream.url, policy: COUNTING });
     const big = send(g, { path: '/v1/chat/completions', headers: JSON_HEADERS, body: chat('d'.repeat(40 * 1024 * 1024)), timeoutMs: 120_000 });
