@@ -38,7 +38,7 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     contentEncoding: encoding && guard.maskText(encoding.header),
     encodedBytes: encoding?.bytes,
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
-    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : requestBody(ex, guard),
+    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : safely(() => requestBody(ex, guard), ex.body.length),
     ...transportOf(ex),
   });
 }
@@ -51,6 +51,15 @@ function requestBody(ex: Exchange, guard: Guard): RecordedBody | undefined {
 }
 
 const BINARY_OMITTED = 'binary body, not inspected';
+
+/** The body as `record` gives it, or only its size if scanning it failed (the check then fails closed too). */
+function safely(record: () => RecordedBody | undefined, bytes: number): RecordedBody | undefined {
+  try {
+    return record();
+  } catch {
+    return { omitted: 'could not be scanned', bytes };
+  }
+}
 
 /** `transport` and `connection` for the lines of a WebSocket exchange; nothing for HTTP. */
 export function transportOf(ex: Exchange): { transport?: 'websocket'; connection?: number } {

@@ -42,3 +42,11 @@ describe('withEmbedded', () => {
     expect(scanner.find(`plain ${TOKEN}`)).toMatchObject([{ detector: 'github-token' }]);
   });
 });
+
+describe('huge strings', () => {
+  it('a 20 MB string of base64 characters is checked without a regex stack overflow', () => {
+    const scanner = withEmbedded(createScanner());
+    expect(() => scanner.find('b'.repeat(20 * 1024 * 1024))).not.toThrow();
+    expect(() => embeddedText(`data:${'a'.repeat(5_000_000)}`)).not.toThrow();
+  });
+});

@@ -6,7 +6,10 @@ import { applyFindings, type Finding, type Scanner } from './scan.js';
 
 const DATA_URI = /^data:([^,;]*)((?:;[^,;]*)*?)(;base64)?,/i;
 const TEXT_TYPE = /^(?:text\/[\w.+-]+|application\/(?:json|ld\+json|x-ndjson|jsonl|xml|yaml|x-yaml|toml|javascript|x-sh|x-www-form-urlencoded))$/i;
-const BASE64 = /^[A-Za-z0-9+/]{16,}={0,2}$/;
+// Checked with plain character classes only: a counted repetition over a multi-megabyte string overflows V8's
+// regex backtrack stack (measured: /^[A-Za-z0-9+/]{16,}={0,2}$/ on 20 MB of "b").
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+const PADDING_INSIDE = /=[^=]/;
 // Control characters other than tab, newline and carriage return: decoded bytes with these are not text.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 /** Largest encoded string decoded, in characters (a request body is at most 64 MiB anyway). */
@@ -22,7 +25,7 @@ export interface Embedded {
 export function embeddedText(value: string): Embedded | undefined {
   if (value.length < 16 || value.length > MAX_ENCODED) return undefined;
   if (value.charCodeAt(0) === 100 /* d */ && value.startsWith('data:')) {
-    const m = DATA_URI.exec(value);
+    const m = DATA_URI.exec(value.slice(0, 512));
     if (!m) return undefined;
     const type = m[1] === '' ? 'text/plain' : m[1]; // RFC 2397: the default media type is text/plain
     if (!TEXT_TYPE.test(type.trim())) return undefined;
@@ -30,7 +33,7 @@ export function embeddedText(value: string): Embedded | undefined {
     const text = m[3] ? textOf(Buffer.from(payload, 'base64')) : percentDecoded(payload);
     return text === undefined ? undefined : { start: m[0].length, text };
   }
-  if (!BASE64.test(value)) return undefined;
+  if (NOT_BASE64.test(value) || PADDING_INSIDE.test(value) || value.endsWith('===')) return undefined;
   const text = textOf(Buffer.from(value, 'base64'));
   return text === undefined ? undefined : { start: 0, text };
 }

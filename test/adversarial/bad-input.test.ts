@@ -104,7 +104,7 @@ describe('bad input', () => {
   });
 
   it('many connections at once are all answered', async () => {
-    const n = fuzzRuns(200);
+    const n = Math.min(fuzzRuns(200), 1000); // connections at once; the long run stays within a loopback's comfort
     const answers = await Promise.all(Array.from({ length: n }, (_, i) => send(g, { path: '/v1/chat/completions', headers: JSON_HEADERS, body: chat(`n ${i}`) })));
     expect(answers.filter((a) => a.status === 200).length).toBe(n);
   });
