@@ -123,7 +123,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
     });
     proxy = await startProxy({
-      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
+      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 64 * 1024 * 1024,
       firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
     });
     // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.

@@ -72,6 +72,9 @@ describe('huge and pathological bodies', () => {
       expect((await send(g, { method: 'GET', path: '/v1/models' })).status).toBe(200);
     } finally {
       const end = await g.stop();
+      const request = end.lines.find((l) => l.type === 'request');
+      expect(request?.body).toMatchObject({ omitted: expect.stringContaining('guardrun_body_too_large') });
+      expect(end.lines.find((l) => l.type === 'response')).toMatchObject({ status: 413, source: 'guardrun' });
       expect(end.lines.at(-1)).toMatchObject({ type: 'session.end' });
     }
   });

@@ -87,12 +87,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     // The agent went away: stop paying for the answer (a streaming relay reads on for its usage, see relay.ts).
     if (!res.writableFinished && !abort.keepReading) abort.abort();
   });
-  const raw = await readBody(req, o.maxBodyBytes);
-  if (raw === undefined) {
-    return sendError(res, route.provider, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` });
-  }
+  const arrived = await readBody(req, o.maxBodyBytes);
   // A compressed body is checked, masked and recorded decoded, exactly like one sent plain.
   const started = performance.now();
+  if (arrived.body === undefined) {
+    // Refused unread, and recorded by its size like any refusal.
+    const tooLarge: ProxyError = { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` };
+    return refuseBody(req, res, route, o, { id: nextId(), started }, tooLarge, { header: String(req.headers['content-encoding'] ?? ''), bytes: arrived.size });
+  }
+  const raw = arrived.body;
   const header = req.headers['content-encoding'];
   const encoding: ArrivedEncoding | undefined = header === undefined ? undefined : { header: String(header), bytes: raw.length };
   const decoded = await decodeRequestBody(raw, header, o.maxDecodedBytes ?? MAX_DECODED_BYTES);
@@ -224,7 +227,8 @@ function deploymentOf(path: string): string | undefined {
   return m ? decodeURIComponent(m[1]) : undefined;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** The body, or (past `limit`) only its size: the rest is read and dropped, so the agent gets its answer. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -234,7 +238,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       if (size > limit) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(over ? { size } : { body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), size }));
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new Error('the agent closed the connection while sending'));
