@@ -22,17 +22,25 @@ export function jsonShape(text: string, json: unknown): JsonShape {
   if (json === null || typeof json !== 'object') return { duplicateKeys: false, depth: 0, tooDeep: false };
   let members = 0;
   let depth = 0;
-  const stack: Array<[unknown, number]> = [[json, 1]];
-  while (stack.length > 0) {
-    const [value, level] = stack.pop()!;
+  // Two parallel stacks (value, its level): no allocation per node on bodies of thousands of nodes.
+  const values: unknown[] = [json];
+  const levels: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop();
+    const level = levels.pop()!;
     if (value === null || typeof value !== 'object') continue;
     if (level > depth) depth = level;
     if (depth > MAX_JSON_DEPTH) return { duplicateKeys: false, depth, tooDeep: true };
-    if (Array.isArray(value)) for (const item of value) stack.push([item, level + 1]);
-    else {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        values.push(item);
+        levels.push(level + 1);
+      }
+    } else {
       for (const key of Object.keys(value)) {
         members++;
-        stack.push([(value as Record<string, unknown>)[key], level + 1]);
+        values.push((value as Record<string, unknown>)[key]);
+        levels.push(level + 1);
       }
     }
   }

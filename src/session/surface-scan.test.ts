@@ -19,6 +19,12 @@ describe('scanSurface', () => {
     expect(s.maskedPath).toBe(`/v1/models?limit=2&key=${encodeURIComponent('[REDACTED:anthropic-key]')}`);
   });
 
+  it('one bad escape does not hide a secret in another parameter', () => {
+    const encoded = [...KEY].map((c) => '%' + c.charCodeAt(0).toString(16)).join('');
+    const s = scanSurface(exchange({ path: `/v1/models?a=%zz&k=${encoded}` }), scanner);
+    expect(s.findings).toEqual([{ detector: 'anthropic-key', where: 'query' }]);
+  });
+
   it('finds a secret in a path segment and in a header value', () => {
     const s = scanSurface(exchange({ path: `/v1/files/${KEY}/content`, headers: { 'x-debug': `token ${KEY}`, 'user-agent': 'ok' } }), scanner);
     expect(s.findings.map((f) => f.where)).toEqual(['path', 'header x-debug']);

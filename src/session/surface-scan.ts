@@ -30,9 +30,14 @@ export function scanSurface(ex: Exchange, scanner: Scanner): SurfaceScan {
   const note = (detectors: Array<{ detector: string }>, where: string): void => {
     for (const f of detectors) out.findings.push({ detector: f.detector, where });
   };
-  const path = scanPath(ex.path, scanner, note);
+  // One scan of the whole URL (decoded) and one of all header values first: most requests hold nothing there.
+  // Each segment and parameter decoded on its own (one bad escape must not leave the others undecoded).
+  const urlText = ex.path.split(/[/?&]/).map((part) => decode(part.replace(/\+/g, ' '))).join('\n');
+  const path = mayHold(urlText, scanner) ? scanPath(ex.path, scanner, note) : undefined;
   if (path !== undefined) out.maskedPath = path;
-  for (const [name, value] of Object.entries(ex.headers ?? {})) {
+  const headers = Object.entries(ex.headers ?? {});
+  const anyHeader = mayHold(headers.map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value}`).join('\n'), scanner);
+  for (const [name, value] of anyHeader ? headers : []) {
     const text = Array.isArray(value) ? value.join(', ') : value;
     const found = scanner.find(text);
     if (found.length === 0) continue;
@@ -99,6 +104,11 @@ function scanPath(url: string, scanner: Scanner, note: (f: Array<{ detector: str
   }
   if (!changed) return undefined;
   return segments.join('/') + (query === undefined ? '' : `?${query}`);
+}
+
+/** True when `text` may hold a secret (the detectors found something); false means nothing in it needs a closer look. */
+function mayHold(text: string, scanner: Scanner): boolean {
+  return text.length > 0 && scanner.find(text).length > 0;
 }
 
 function decode(text: string): string {

@@ -1,6 +1,6 @@
 // multipart/form-data (RFC 7578) request bodies, read with undici's parser (the one behind fetch's
 // `Response.formData()`): fields and text files become parts to check; binary files are listed as uninspected.
-import { Response } from 'undici';
+import { createRequire } from 'node:module';
 import { isTextContent, printable, type BodyPart } from './parts.js';
 
 export interface MultipartRead {
@@ -13,6 +13,8 @@ export interface MultipartRead {
 export async function readMultipart(body: Buffer, contentType: string): Promise<MultipartRead | { error: string }> {
   let form: FormData;
   try {
+    // Loaded on first use, like the upstream Pool: `undici` costs ~75 ms to load, which start-up should not pay.
+    const { Response } = createRequire(import.meta.url)('undici') as typeof import('undici');
     form = (await new Response(body, { headers: { 'content-type': contentType } }).formData()) as unknown as FormData;
   } catch (error) {
     return { error: (error as Error).message.slice(0, 120) };
