@@ -17,6 +17,8 @@ export interface RequestEstimate {
   priceIsGuess?: boolean;
   /** The price entry used (`gpt-5.6-sol` for a guess of `gpt-6.2-sol`). */
   priceEntry?: string;
+  /** Part of the input could not be counted in time or size and counts as its bytes (an upper bound). */
+  inputBounded?: boolean;
 }
 
 /** The estimate with input tokens counted by the tokenizer. `book` must be ready. */
@@ -32,6 +34,26 @@ export function estimateRequest(
   const id = model ?? modelOf(body);
   const { inputTokens } = counter.countRequest(provider, endpoint, id, body);
   return priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+}
+
+/**
+ * The estimate with input tokens counted off the event loop (a worker thread, within the counter's time and
+ * size budget; what it could not count is bounded by bytes and flagged `inputBounded`). `book` must be ready.
+ */
+export async function estimateRequestAsync(
+  provider: Provider,
+  endpoint: string,
+  model: string | undefined,
+  body: unknown,
+  counter: TokenCounter,
+  assumeOutputTokens: number,
+  book: PriceBook,
+): Promise<RequestEstimate> {
+  const id = model ?? modelOf(body);
+  const counted = await counter.countRequestAsync(provider, endpoint, id, body);
+  const estimate = priced(provider, id, body, counted.inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+  if (counted.bounded) estimate.inputBounded = true;
+  return estimate;
 }
 
 // Room for what a request costs beyond its own bytes (Anthropic's tool-use system prompt is 346 tokens).

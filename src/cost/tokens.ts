@@ -16,10 +16,13 @@ import { Lru } from './lru.js';
 import { encodingForModel, type TokenizerEncoding } from './encoding.js';
 import { countRequestTokens } from './request-tokens.js';
 import { countTextTokens, isEncodingLoaded } from './tokenizer.js';
+import { createCountWorker, type CountWorker } from './count-worker.js';
 
 export interface TokenCount {
   inputTokens: number;
   encoding: TokenizerEncoding;
+  /** Some texts were not counted (over the size or time budget) and count as their UTF-8 bytes: an upper bound. */
+  bounded?: boolean;
 }
 
 export interface TokenCounterStats {
@@ -30,10 +33,23 @@ export interface TokenCounterStats {
 }
 
 export interface TokenCounter {
-  /** Estimated input tokens of a request body (already parsed JSON). Unknown endpoints count 0. */
+  /**
+   * Estimated input tokens of a request body (already parsed JSON), counted on the calling thread. Unknown
+   * endpoints count 0. At most `maxSyncChars` of uncached text is tokenized per call; the rest counts as its
+   * UTF-8 bytes (an upper bound, `bounded`).
+   */
   countRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenCount;
-  /** Tokens in one text, through the cache. */
+  /**
+   * The same count with the uncached texts tokenized in a worker thread, so the event loop stays free: at most
+   * `maxAsyncChars` of them, within `budgetMs` (default `asyncBudgetMs`); what is left counts as its bytes.
+   */
+  countRequestAsync(provider: Provider, endpoint: string, model: string | undefined, body: unknown, budgetMs?: number): Promise<TokenCount>;
+  /** Tokens in one text, through the cache; a text over `maxSyncChars` counts as its UTF-8 bytes. */
   countText(text: string, encoding: TokenizerEncoding): number;
+  /** Tokens in one text, counted in the worker thread; undefined when it could not be counted within the budget. */
+  countTextAsync(text: string, encoding: TokenizerEncoding, budgetMs?: number): Promise<number | undefined>;
+  /** Ends the worker thread, if one runs. */
+  close(): Promise<void>;
   /** True when counting in `encoding` costs no tokenizer load (never load ~450 ms of ranks at the end of an answer). */
   isReady(encoding: TokenizerEncoding): boolean;
   stats(): TokenCounterStats;
@@ -44,8 +60,14 @@ export interface TokenCounterOptions {
   maxEntries?: number;
   /** Total characters of cache keys kept, per encoding. Default 8,000,000. */
   maxKeyChars?: number;
-  /** The uncached tokenizer (tests pass a spy). Default: gpt-tokenizer, loaded on first use. */
+  /** The uncached tokenizer (tests pass a spy; then the async counts use it too, on the calling thread). Default: gpt-tokenizer, loaded on first use. */
   countText?: (text: string, encoding: TokenizerEncoding) => number;
+  /** Uncached characters tokenized on the calling thread per call. Default 1,000,000 (~0.1 s of prose, ~2 s of the slowest text). */
+  maxSyncChars?: number;
+  /** Uncached characters sent to the worker per request. Default 8,000,000. */
+  maxAsyncChars?: number;
+  /** Time the worker gets per request, in ms. Default 2,000 (loading the o200k ranks takes ~450 ms of it the first time). */
+  asyncBudgetMs?: number;
 }
 
 const DIRECT_KEY_MAX_CHARS = 65_536;
@@ -53,44 +75,110 @@ const DIRECT_KEY_MAX_CHARS = 65_536;
 export function createTokenCounter(options: TokenCounterOptions = {}): TokenCounter {
   const maxEntries = options.maxEntries ?? 10_000;
   const maxKeyChars = options.maxKeyChars ?? 8_000_000;
+  const maxSyncChars = options.maxSyncChars ?? 1_000_000;
+  const maxAsyncChars = options.maxAsyncChars ?? 8_000_000;
+  const asyncBudgetMs = options.asyncBudgetMs ?? 2_000;
   const tokenize = options.countText ?? countTextTokens;
   const caches = new Map<TokenizerEncoding, Lru<number>>();
+  let worker: CountWorker | undefined;
   let hits = 0;
   let misses = 0;
 
-  function countText(text: string, encoding: TokenizerEncoding): number {
-    if (text.length === 0) return 0;
+  const cacheOf = (encoding: TokenizerEncoding): Lru<number> => {
     let cache = caches.get(encoding);
     if (!cache) {
       cache = new Lru<number>(maxEntries, maxKeyChars);
       caches.set(encoding, cache);
     }
-    const key = text.length <= DIRECT_KEY_MAX_CHARS ? text : `\u0000sha1:${text.length}:${hash('sha1', text, 'base64')}`;
-    const cached = cache.get(key);
-    if (cached !== undefined) {
-      hits++;
-      return cached;
-    }
+    return cache;
+  };
+  const keyOf = (text: string): string => (text.length <= DIRECT_KEY_MAX_CHARS ? text : `\u0000sha1:${text.length}:${hash('sha1', text, 'base64')}`);
+  const peek = (text: string, encoding: TokenizerEncoding): number | undefined => (text.length === 0 ? 0 : cacheOf(encoding).get(keyOf(text)));
+  const cached = (text: string, encoding: TokenizerEncoding): number | undefined => {
+    const value = peek(text, encoding);
+    if (value !== undefined && text.length > 0) hits++;
+    return value;
+  };
+  const remember = (text: string, encoding: TokenizerEncoding, tokens: number): void => {
     misses++;
+    cacheOf(encoding).set(keyOf(text), tokens);
+  };
+
+  /** Counts on this thread while `budget.chars` lasts; past it, the text's bytes (an upper bound). */
+  const countSync = (text: string, encoding: TokenizerEncoding, budget: { chars: number; bounded: boolean }): number => {
+    const hit = cached(text, encoding);
+    if (hit !== undefined) return hit;
+    if (text.length > budget.chars) {
+      budget.bounded = true;
+      return Buffer.byteLength(text);
+    }
+    budget.chars -= text.length;
     const tokens = tokenize(text, encoding);
-    cache.set(key, tokens);
+    remember(text, encoding, tokens);
     return tokens;
-  }
+  };
+
+  /** Tokenizes the uncached texts (worker thread, or the test spy) and caches what was counted in time. */
+  const countMisses = async (texts: string[], encoding: TokenizerEncoding, budgetMs: number): Promise<void> => {
+    const send: string[] = [];
+    let chars = 0;
+    for (const text of new Set(texts)) {
+      if (chars + text.length > maxAsyncChars) continue;
+      chars += text.length;
+      send.push(text);
+    }
+    if (send.length === 0) return;
+    if (options.countText) {
+      for (const text of send) remember(text, encoding, tokenize(text, encoding));
+      return;
+    }
+    worker ??= createCountWorker();
+    const counts = await worker.count(send, encoding, budgetMs);
+    counts.forEach((tokens, i) => {
+      if (tokens !== undefined) remember(send[i], encoding, tokens);
+    });
+  };
+
+  const encodingOf = (model: string | undefined, body: unknown): TokenizerEncoding => encodingForModel(model ?? modelOf(body) ?? '');
 
   return {
-    countText,
+    countText: (text, encoding) => countSync(text, encoding, { chars: maxSyncChars, bounded: false }),
+    async countTextAsync(text, encoding, budgetMs = asyncBudgetMs) {
+      if (cached(text, encoding) === undefined) await countMisses([text], encoding, budgetMs);
+      return peek(text, encoding);
+    },
     isReady: (encoding) => options.countText !== undefined || isEncodingLoaded(encoding),
     countRequest(provider, endpoint, model, body) {
-      const encoding = encodingForModel(model ?? modelOf(body) ?? '');
+      const encoding = encodingOf(model, body);
+      const budget = { chars: maxSyncChars, bounded: false };
+      const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => countSync(text, encoding, budget));
+      return budget.bounded ? { inputTokens, encoding, bounded: true } : { inputTokens, encoding };
+    },
+    async countRequestAsync(provider, endpoint, model, body, budgetMs = asyncBudgetMs) {
+      const encoding = encodingOf(model, body);
       const kind = endpointKind(provider, endpoint);
-      const inputTokens = countRequestTokens(provider, kind, body, (text) => countText(text, encoding));
-      return { inputTokens, encoding };
+      // First walk: which texts are new. Second: the total, from the cache, bounding what was not counted.
+      const missing: string[] = [];
+      countRequestTokens(provider, kind, body, (text) => {
+        if (cached(text, encoding) === undefined) missing.push(text);
+        return 0;
+      });
+      if (missing.length > 0) await countMisses(missing, encoding, budgetMs);
+      let bounded = false;
+      const inputTokens = countRequestTokens(provider, kind, body, (text) => {
+        const hit = peek(text, encoding);
+        if (hit !== undefined) return hit;
+        bounded = true;
+        return Buffer.byteLength(text);
+      });
+      return bounded ? { inputTokens, encoding, bounded } : { inputTokens, encoding };
     },
     stats() {
       let entries = 0;
       for (const cache of caches.values()) entries += cache.size;
       return { hits, misses, entries };
     },
+    close: () => worker?.close() ?? Promise.resolve(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasDuplicateKeys } from './duplicate-keys.js';
+import { hasDuplicateKeys, jsonShape, MAX_JSON_DEPTH } from './duplicate-keys.js';
 
 const check = (text: string): boolean => hasDuplicateKeys(text, JSON.parse(text));
 
@@ -15,5 +15,17 @@ describe('hasDuplicateKeys', () => {
     expect(check(JSON.stringify({ messages: [{ role: 'user', content: 'key": value\\":' }], model: 'm' }, null, 2))).toBe(false);
     expect(check('{}')).toBe(false);
     expect(check('"just a string"')).toBe(false);
+  });
+});
+
+describe('jsonShape', () => {
+  it('measures depth without recursion and stops past the limit', () => {
+    expect(jsonShape('{}', {})).toEqual({ duplicateKeys: false, depth: 1, tooDeep: false });
+    expect(jsonShape('1', 1)).toMatchObject({ depth: 0, tooDeep: false });
+    const ok = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    expect(jsonShape(ok, JSON.parse(ok))).toMatchObject({ depth: MAX_JSON_DEPTH, tooDeep: false });
+    // 50,000 levels: JSON.parse builds it; the walk must neither overflow nor accept it.
+    const deep = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
+    expect(jsonShape(deep, JSON.parse(deep))).toMatchObject({ tooDeep: true });
   });
 });

@@ -1,25 +1,55 @@
-// A JSON body that repeats a key reads differently to different parsers: guardrun's checks see the last
-// value (JSON.parse), an upstream may use the first. Such a body is refused rather than forwarded.
+// The shape of a parsed JSON body, checked before anything walks it:
+// - A key repeated in one object reads differently to different parsers: guardrun's checks see the last
+//   value (JSON.parse), an upstream may use the first. Such a body is refused rather than forwarded.
+// - Nesting deeper than MAX_JSON_DEPTH is refused: JSON.parse builds 50,000 levels without complaint, but
+//   every recursive walker after it (JSON.stringify among them) would overflow the stack. No API request nests
+//   anywhere near this deep (serde_json, which OpenAI's Rust clients use, stops at 128 by default).
 
-// An unescaped quote followed by a colon ends an object key: inside a string a quote is always escaped.
-const KEY_END = /(?:^|[^\\])(?:\\\\)*"\s*:/g;
+import { jsonStrings } from '../secrets/json-strings.js';
 
-export function hasDuplicateKeys(text: string, json: unknown): boolean {
-  if (json === null || typeof json !== 'object') return false;
+/** Deepest nesting of arrays and objects accepted in a request body. */
+export const MAX_JSON_DEPTH = 512;
+
+export interface JsonShape {
+  duplicateKeys: boolean;
+  /** Deepest nesting seen (stops counting past MAX_JSON_DEPTH). */
+  depth: number;
+  tooDeep: boolean;
+}
+
+/** Walks `json` without recursion: its depth and whether `text` (its source) has more keys than the parse kept. */
+export function jsonShape(text: string, json: unknown): JsonShape {
+  if (json === null || typeof json !== 'object') return { duplicateKeys: false, depth: 0, tooDeep: false };
   let members = 0;
-  const stack: unknown[] = [json];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (Array.isArray(value)) for (const item of value) stack.push(item);
-    else if (value !== null && typeof value === 'object') {
+  let depth = 0;
+  // Two parallel stacks (value, its level): no allocation per node on bodies of thousands of nodes.
+  const values: unknown[] = [json];
+  const levels: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop();
+    const level = levels.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (level > depth) depth = level;
+    if (depth > MAX_JSON_DEPTH) return { duplicateKeys: false, depth, tooDeep: true };
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        values.push(item);
+        levels.push(level + 1);
+      }
+    } else {
       for (const key of Object.keys(value)) {
         members++;
-        stack.push((value as Record<string, unknown>)[key]);
+        values.push((value as Record<string, unknown>)[key]);
+        levels.push(level + 1);
       }
     }
   }
+  // Keys in the source: string literals followed by a colon (found whole, so `[":"]` holds no key).
   let keys = 0;
-  KEY_END.lastIndex = 0;
-  while (KEY_END.exec(text) !== null) keys++;
-  return keys !== members;
+  for (const s of jsonStrings(text)) if (s.key) keys++;
+  return { duplicateKeys: keys !== members, depth, tooDeep: false };
+}
+
+export function hasDuplicateKeys(text: string, json: unknown): boolean {
+  return jsonShape(text, json).duplicateKeys;
 }

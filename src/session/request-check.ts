@@ -1,6 +1,6 @@
 // The request side of the guard: gather the facts, run the policy, settle asks, redact what must not leave.
 import type { Approver } from '../approval/types.js';
-import { boundRequest, estimateRequest, type RequestEstimate } from '../cost/estimate.js';
+import { boundRequest, estimateRequestAsync, type RequestEstimate } from '../cost/estimate.js';
 import { endpointKind } from '../cost/endpoint-kind.js';
 import type { PriceBook } from '../cost/price-book.js';
 import type { TokenCounter } from '../cost/tokens.js';
@@ -14,6 +14,7 @@ import type { Decider } from '../recording/format.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { Scanner } from '../secrets/scan.js';
 import { redactWith, type BodyScan } from './body-scan.js';
+import { scanSurface, type PlacedFinding } from './surface-scan.js';
 import { lastUserText } from './excerpt.js';
 import { settle } from './settle.js';
 
@@ -41,15 +42,19 @@ export interface RequestCheckResult {
 }
 
 export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx: RequestCheckContext): Promise<RequestCheckResult> {
-  const findings = scan?.findings ?? [];
+  // The body (JSON, text, form fields), then everything else that leaves: path, query, headers, multipart parts.
+  const surface = scanSurface(ex, ctx.scanner);
+  const bodyFindings: PlacedFinding[] = ex.bodyKind === 'form' ? [] : (scan?.findings ?? []).map((f) => ({ detector: f.detector, where: 'body' }));
+  const findings: PlacedFinding[] = [...bodyFindings, ...surface.findings];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
   // The price data loads in the background at start-up; a request waits for it only if a limit needs a price.
   if (priced && !ctx.book.ready && needsPrice(policy.cost)) await ctx.book.whenReady();
-  // From here to the reservation nothing awaits: the spend read is the spend the reservation joins.
-  const spendUsd = ctx.budget.spentUsd();
-  const reservedUsd = ctx.budget.reservedUsd();
-  let estimate = priced && ctx.book.ready ? estimateFor(ex, ctx, spendUsd + reservedUsd) : undefined;
+  // Exact counts run in a worker thread (awaited); the spend is read after them, and from that read to the
+  // reservation nothing awaits: the spend read is the spend the reservation joins.
+  let estimate = priced && ctx.book.ready ? await estimateFor(ex, ctx, ctx.budget.spentUsd() + ctx.budget.reservedUsd()) : undefined;
+  let spendUsd = ctx.budget.spentUsd();
+  let reservedUsd = ctx.budget.reservedUsd();
   const facts: RequestFacts = {
     method: ex.method,
     path: ex.endpoint.slice(ex.method.length + 1),
@@ -58,8 +63,10 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     model: ex.model,
     stream: ex.stream,
     body: ex.json,
-    texts: extractRequestTexts(ex.json),
-    secretFindings: findings.map((f) => ({ detector: f.detector })),
+    texts: requestTexts(ex),
+    secretFindings: findings,
+    unredactable: surface.unredactable,
+    uninspected: ex.uninspected,
     estimate,
     spendUsd,
     reservedUsd,
@@ -67,8 +74,10 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   let decision = ctx.evaluator.request(facts);
   if (decision.verdict === 'ask' && estimate?.bound) {
     // A person will see the estimate: count the tokens for real, and decide again on the exact figure.
-    estimate = { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens, ctx.book), bound: false };
+    estimate = await exactEstimate(ex, ctx);
     facts.estimate = estimate;
+    facts.spendUsd = spendUsd = ctx.budget.spentUsd();
+    facts.reservedUsd = reservedUsd = ctx.budget.reservedUsd();
     decision = ctx.evaluator.request(facts);
   }
   // Reserve before settling: while a person is asked, or the answer streams, others see this request's share.
@@ -90,11 +99,32 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   }
   // Guardrun's own keys never leave, whatever the policy; other secrets are redacted when the policy says so.
   const humanMs = settled.humanMs;
-  if (!scan || findings.length === 0) return { verdict: { allow: true }, facts, humanMs };
-  if (policy.secrets.outbound === 'redact') return { verdict: { allow: true, body: Buffer.from(scan.masked, 'utf8') }, facts, humanMs };
+  if (findings.length === 0) return { verdict: { allow: true }, facts, humanMs };
+  if (policy.secrets.outbound === 'redact') {
+    const body = ex.bodyKind === 'form' ? surface.maskedForm : bodyFindings.length > 0 ? scan?.masked : undefined;
+    return { verdict: redacted(body, surface.maskedPath, surface.maskedHeaders), facts, humanMs };
+  }
   const exact = new Set(ctx.keyScanner.detectors.map((d) => d.id));
   if (!findings.some((f) => exact.has(f.detector))) return { verdict: { allow: true }, facts, humanMs };
-  return { verdict: { allow: true, body: Buffer.from(redactWith(scan, ctx.keyScanner), 'utf8') }, facts, humanMs };
+  const own = scanSurface(ex, ctx.keyScanner);
+  const body = ex.bodyKind === 'form' ? own.maskedForm : scan && bodyFindings.some((f) => exact.has(f.detector)) ? redactWith(scan, ctx.keyScanner) : undefined;
+  return { verdict: redacted(body, own.maskedPath, own.maskedHeaders), facts, humanMs };
+}
+
+function redacted(body: string | undefined, path: string | undefined, headers: Record<string, string> | undefined): RequestVerdict {
+  const verdict: RequestVerdict & { allow: true } = { allow: true };
+  if (body !== undefined) verdict.body = Buffer.from(body, 'utf8');
+  if (path !== undefined) verdict.path = path;
+  if (headers !== undefined) verdict.headers = headers;
+  return verdict;
+}
+
+/** What request rules read: the texts of a JSON body for the model, or the whole text body, plus form and multipart text parts. */
+function requestTexts(ex: Exchange): string[] {
+  const texts = extractRequestTexts(ex.json);
+  if (ex.bodyKind === 'text' && ex.text !== undefined) texts.push(ex.text);
+  for (const part of ex.parts ?? []) texts.push(part.text);
+  return texts;
 }
 
 /** A limit or an unknown-model rule that needs the price before deciding. */
@@ -103,10 +133,11 @@ function needsPrice(cost: Policy['cost']): boolean {
 }
 
 /**
- * The cost estimate the policy needs. The tokenizer costs ~0.5 ms per KB of new text, so a cheap upper bound
- * (bytes ≥ tokens) comes first; tokens are counted only when that bound could cross a threshold or the budget.
+ * The cost estimate the policy needs. Tokenizing costs ~0.1 ms per KB of prose (far more for some texts), so a
+ * cheap upper bound (bytes ≥ tokens) comes first; tokens are counted (off the event loop) only when that bound
+ * could cross a threshold or the budget.
  */
-function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: number): RequestEstimate & { bound: boolean } {
+async function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: number): Promise<RequestEstimate & { bound: boolean }> {
   const { cost } = ctx.evaluator.policy;
   const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens, ctx.book);
   const usd = bound.usd;
@@ -115,5 +146,11 @@ function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: numbe
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
     (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
   if ((withinLimits && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
-  return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book), bound: false };
+  return exactEstimate(ex, ctx);
+}
+
+/** Input counted by the tokenizer (in the worker); `bound` stays true when part of it had to be bounded. */
+async function exactEstimate(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
+  const estimate = await estimateRequestAsync(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, ctx.evaluator.policy.cost.assume_output_tokens, ctx.book);
+  return { ...estimate, bound: estimate.inputBounded === true };
 }

@@ -14,11 +14,16 @@ import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { endProcessesSync, leftoverProcesses } from './process-tree.js';
-import { childEnv } from './child-env.js';
+import { childEnv, REMOVED_VARIABLES } from './child-env.js';
+import { withheldVariables } from './env-secrets.js';
+import { isolateKernelKeyring } from '../secrets/kernel-keyring-isolation.js';
 import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
+import type { FirstByteTimeouts } from '../proxy/http/send-upstream.js';
+import { DEFAULT_POLICY } from '../policy/default.js';
+import type { Policy } from '../policy/schema.js';
 
 export interface SessionOptions {
   command: string[];
@@ -53,6 +58,10 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Seal the file with this key: an HMAC of the closing line's hash, written as its last line (--sign). */
   sealKey?: string;
+  /** Variables kept in the child's environment although their values look like credentials (--pass-env). */
+  passEnv?: string[];
+  /** Start the child in a new kernel session keyring, guardrun's keys unlinked from the persistent one (a key came from the kernel keyring). */
+  isolateKernelKeyring?: boolean;
 }
 
 export interface SessionResult {
@@ -114,7 +123,8 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
     });
     proxy = await startProxy({
-      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
+      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 64 * 1024 * 1024,
+      firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
     });
     // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
     preloadPriceData();
@@ -125,10 +135,14 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     throw error;
   }
 
+  // Credentials under names guardrun does not know are withheld too (env-secrets.ts); the user hears which.
+  const withheld = withheldVariables({ env: o.env, realKeys: o.keys.map((k) => k.value), pass: o.passEnv, skip: [...REMOVED_VARIABLES, ...(o.removeFromChildEnv ?? [])] });
   const env = childEnv({
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
-    realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [], unguarded: o.unguardedProviders,
+    realKeys: o.keys.map((k) => k.value), remove: [...(o.removeFromChildEnv ?? []), ...withheld], unguarded: o.unguardedProviders,
   });
+  const notices: string[] = [];
+  if (withheld.length > 0) notices.push(`withheld from the agent's environment (their values look like credentials): ${withheld.join(', ')}; --pass-env NAME keeps one`);
   let plan: ChildPlan | undefined;
   const stopped = o.signal?.aborted ? String(o.signal.reason) as NodeJS.Signals : undefined;
   if (!stopped && o.prepareChild) {
@@ -146,7 +160,13 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       else env[name] = value;
     }
   }
-  const running = stopped ? notStarted(stopped) : spawnChild(plan?.command ?? o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  let command = plan?.command ?? o.command;
+  if (o.isolateKernelKeyring && !stopped) {
+    const isolated = isolateKernelKeyring(command, o.env, o.cwd);
+    if (isolated) command = isolated.command;
+    else notices.push('a key came from the kernel keyring, which the agent can read without keyctl (install keyutils so guardrun can start it in a keyring of its own)');
+  }
+  const running = stopped ? notStarted(stopped) : spawnChild(command, env, o.cwd, o.killGraceMs ?? 10_000);
   child = running;
   let finished = false;
   let cleaned = false;
@@ -199,7 +219,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   return {
     sessionId, sessionFile, origin: proxy.origin, child: running, done,
-    notices: [...(chosen.notice ? [chosen.notice] : []), ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
+    notices: [...(chosen.notice ? [chosen.notice] : []), ...notices, ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
     signal,
     interrupt() {
       // The child had this Ctrl-C from the terminal itself; a second one soon after a Ctrl-C at a prompt means "stop".
@@ -238,4 +258,9 @@ function resolveUpstreams(
 
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
+}
+
+/** The policy's `upstream` timeouts, in ms. */
+function firstByteTimeouts(policy: Policy): FirstByteTimeouts {
+  return { stream: policy.upstream.first_byte_timeout_s * 1000, unstreamed: policy.upstream.first_byte_timeout_unstreamed_s * 1000 };
 }

@@ -15,10 +15,12 @@ import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
 import { createCleanCheck } from '../secrets/clean-strings.js';
+import { withEmbedded } from '../secrets/embedded.js';
 import { checkRequest } from './request-check.js';
 import { isTextBody, scanBody, type BodyScan } from './body-scan.js';
+import { scanFormBody } from './surface-scan.js';
 import { settle } from './settle.js';
-import { chargeFor } from './charge.js';
+import { chargeFor, needsUsageEstimate, precount } from './charge.js';
 import { SpendLedger } from './spend-ledger.js';
 
 export interface SessionStats {
@@ -78,7 +80,9 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
   const counter = createTokenCounter();
-  const cleanCheck = createCleanCheck(scanner);
+  // Request bodies are also scanned inside text `data:` URIs and base64 text documents (secrets/embedded.ts).
+  const requestScanner = withEmbedded(scanner);
+  const cleanCheck = createCleanCheck(requestScanner);
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
   const scans = new WeakMap<Exchange, BodyScan | null>();
@@ -87,7 +91,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     if (scan === undefined) {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
       // Strings found clean on earlier turns (the conversation so far) are not scanned again.
-      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck);
+      scan = text === undefined ? null : ex.bodyKind === 'form' ? scanFormBody(ex, requestScanner) : scanBody(text, ex.json, requestScanner, cleanCheck);
       scans.set(ex, scan);
     }
     return scan ?? undefined;
@@ -109,7 +113,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
           reserve: (usd: number) => ledger.reserve(ex, usd),
           release: () => ledger.release(ex),
         };
-        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, book, budget, maskText });
+        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner: requestScanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, book, budget, maskText });
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
@@ -173,7 +177,9 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       try {
         // The reservation stays until the charge replaces it, even while the price data finishes loading.
         if (result.forwarded && !book.ready) await book.whenReady();
-        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd });
+        // Usage to estimate: count it in the worker thread first, never on the event loop.
+        const counted = needsUsageEstimate(ex, result) ? await precount(ex, result, counter) : undefined;
+        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd, counted });
       } catch {
         // No price could be worked out (the data failed to load): keep the request's estimate, never $0.
         charge = reservedUsd > 0 ? { costUsd: reservedUsd, costEstimated: true } : {};
