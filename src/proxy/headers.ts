@@ -40,10 +40,15 @@ export function recordableHeaders(headers: Record<string, string | string[] | un
   return out;
 }
 
-/** The same headers with every value passed through the masker (an upstream may echo a key in a header). */
-export function maskHeaderValues<T extends string | string[]>(headers: Record<string, T>, mask: (text: string) => string): Record<string, T> {
+/**
+ * The same headers with every value passed through the masker (an upstream may echo a key in a header), and
+ * without any header whose *name* the masker changes: a name cannot be masked in place, and one carrying a key
+ * (or a secret) is not a header any client needs.
+ */
+export function maskHeaders<T extends string | string[]>(headers: Record<string, T>, mask: (text: string) => string): Record<string, T> {
   const out: Record<string, T> = {};
   for (const [name, value] of Object.entries(headers)) {
+    if (mask(name) !== name) continue;
     out[name] = (Array.isArray(value) ? value.map(mask) : mask(value as string)) as T;
   }
   return out;

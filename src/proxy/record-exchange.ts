@@ -5,7 +5,7 @@ import type { RecordedBody } from '../recording/format.js';
 import { RawJson } from '../recording/raw-json.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { ProxyError } from './error-response.js';
-import { maskHeaderValues, recordableHeaders } from './headers.js';
+import { maskHeaders, recordableHeaders } from './headers.js';
 import type { Exchange, Guard, ScannedText } from './types.js';
 import { maskJsonText } from '../secrets/mask-json-text.js';
 import { maskUrl } from './mask-url.js';
@@ -34,7 +34,7 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     endpoint: maskUrl(ex.endpoint, guard.maskText),
     model: ex.model === undefined ? undefined : guard.maskText(ex.model),
     stream: ex.stream,
-    headers: maskHeaderValues(recordableHeaders(headers), guard.maskText),
+    headers: maskHeaders(recordableHeaders(headers), guard.maskText),
     contentEncoding: encoding && guard.maskText(encoding.header),
     encodedBytes: encoding?.bytes,
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.

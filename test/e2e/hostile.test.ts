@@ -26,6 +26,14 @@ beforeAll(async () => {
       } else if (req.url === '/v1/models/gzip') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         res.end(gzipSync(`{"error":{"message":"bad key ${echoed}"}}`));
+      } else if (req.url === '/v1/models/encoding-echo') {
+        // The key as a Content-Encoding value: guardrun refuses the answer, and its refusal must not quote it.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': echoed });
+        res.end('{}');
+      } else if (req.url === '/v1/models/header-name') {
+        // The key as a header *name*.
+        res.writeHead(200, { 'content-type': 'application/json', [`x-${echoed}`]: '1' });
+        res.end('{"object":"model","id":"x"}');
       } else if (req.url === '/v1/models/binary') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(echoed), Buffer.from([3])]));
@@ -58,7 +66,7 @@ const get = (path) => new Promise((resolve) => {
 });
 const dup = await fetch(base + '/v1/chat/completions', { method: 'POST', headers: h, body: '{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"my key ' + key + '"}],"messages":[{"role":"user","content":"hi"}]}' });
 const out = { duplicate: { status: dup.status, body: await dup.json() } };
-for (const p of ['/v1/models/../../admin', '/v1/models/%2e%2e/files', '/v1//models', '/v1/models/header-echo', '/v1/models/gzip', '/v1/models/binary']) out[p] = await get(p);
+for (const p of ['/v1/models/../../admin', '/v1/models/%2e%2e/files', '/v1//models', '/v1/models/header-echo', '/v1/models/gzip', '/v1/models/binary', '/v1/models/encoding-echo', '/v1/models/header-name']) out[p] = await get(p);
 console.log(JSON.stringify(out));
 `;
 
@@ -80,6 +88,11 @@ describe('hostile requests and answers', () => {
     expect(out['/v1/models/header-echo'].headers['x-echo-auth']).toBe('[REDACTED:openai-real-key]');
     expect(out['/v1/models/gzip'].status).toBe(502);
     expect(out['/v1/models/binary'].body ?? '').not.toContain(FAKE_OPENAI_KEY);
+    expect(out['/v1/models/encoding-echo'].status).toBe(502);
+    expect(out['/v1/models/encoding-echo'].body).toContain('[REDACTED:openai-real-key]');
+    expect(out['/v1/models/header-name'].status).toBe(200);
+    expect(Object.keys(out['/v1/models/header-name'].headers).some((name) => name.includes('fake-openai-real-key'))).toBe(false);
+    expect(JSON.stringify(out)).not.toContain(FAKE_OPENAI_KEY);
     const everything = String(r.stdout) + String(r.stderr) + readFileSync(sessionFile, 'utf8');
     expect(everything).not.toContain(FAKE_OPENAI_KEY);
     expect(everything, everything.match(/.{80}sk-guardrun-.{20}/)?.[0]).not.toMatch(/sk-guardrun-[A-Za-z0-9_-]{20,}/);

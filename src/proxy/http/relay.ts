@@ -7,7 +7,7 @@ import type { StreamChunk, TokenUsage } from '../../recording/format.js';
 import { RawJson } from '../../recording/raw-json.js';
 import type { Recorder } from '../../recording/recorder.js';
 import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
-import { agentHeaders, maskHeaderValues, recordableHeaders } from '../headers.js';
+import { agentHeaders, maskHeaders, recordableHeaders } from '../headers.js';
 import { elapsed, recordedBody } from '../record-exchange.js';
 import type { Exchange, Guard } from '../types.js';
 import type { Cancel } from '../cancel.js';
@@ -42,7 +42,7 @@ export interface Outcome {
 
 export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, ctx: RelayContext): Promise<void> {
   const contentType = String(up.headers['content-type'] ?? '');
-  const headers = maskHeaderValues(agentHeaders(up.headers), ctx.guard.maskText);
+  const headers = maskHeaders(agentHeaders(up.headers), ctx.guard.maskText);
   let outcome: Outcome;
   // A stream fills this as it goes, so an answer cut short is still recorded up to where it broke.
   const partial: { outcome?: () => Outcome } = {};
@@ -57,7 +57,8 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     else outcome = await relayBinary(up, res, headers, ctx.abort, ctx.guard);
   } catch (error) {
     const gone = !(error instanceof UpstreamBroke);
-    const failure: ProxyError = { status: gone ? 499 : 502, code: gone ? 'guardrun_client_closed' : 'guardrun_upstream_broke', message: gone ? 'the agent closed the connection' : `the upstream answer could not be relayed: ${(error as Error).message}` };
+    // The reason may quote the upstream (a header value it sent): masked like everything that leaves.
+    const failure: ProxyError = { status: gone ? 499 : 502, code: gone ? 'guardrun_client_closed' : 'guardrun_upstream_broke', message: gone ? 'the agent closed the connection' : ctx.guard.maskText(`the upstream answer could not be relayed: ${(error as Error).message}`) };
     ctx.abort.abort();
     if (!gone && !res.headersSent && !res.destroyed) {
       const body = errorBody(ex.provider, failure);
@@ -79,7 +80,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     id: ex.id,
     time: new Date().toISOString(),
     status,
-    headers: maskHeaderValues(recordableHeaders(up.headers), ctx.guard.maskText),
+    headers: maskHeaders(recordableHeaders(up.headers), ctx.guard.maskText),
     body: outcome.body,
     events: outcome.events,
     usage,
