@@ -29,6 +29,8 @@ export interface Exchange {
   transport?: 'websocket';
   /** For WebSocket exchanges: the connection's number in the session (its `ws.upgrade` line). */
   connection?: number;
+  /** The model host the agent addressed when guardrun intercepted the call (`api.openai.com`); absent on the base URL. */
+  host?: string;
 }
 
 export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; error: ProxyError };
