@@ -3,8 +3,8 @@
 // logged and held to the policy's `network` lists; nothing else can use the proxy. "api.openai.com" never
 // leaves this machine: the child's CONNECT names it, guardrun answers it and forwards to the fake upstream.
 import { execa } from 'execa';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type Server } from 'node:http';
+import { connect as connectTcp, type AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,21 @@ describe('a child that ignores the base URL is intercepted into the guard', () =
     expect(upstream.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${FAKE_OPENAI_KEY}`]);
     expect(events(file, 'request')[0]).toMatchObject({ host: 'api.openai.com', endpoint: 'POST /v1/chat/completions' });
   }, 300_000);
+
+  it('a WebSocket to wss://api.openai.com/v1/responses (as Codex opens it) goes through the same guard', async () => {
+    const file = sessionPath();
+    upstream.requests.length = 0;
+    const r = await run(['node', join(AGENTS, 'ws-direct.mjs'), 'Say hello.'], { file });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const result = agentResult(r.stdout);
+    expect(result, String(r.stderr)).toMatchObject({ upgraded: true });
+    expect(result.events).toContain('response.completed');
+    expect(result.text.length).toBeGreaterThan(0);
+    const lines = readLines(file);
+    expect(lines.find((l) => l.type === 'ws.upgrade')).toMatchObject({ status: 101, host: 'api.openai.com', endpoint: 'WS /v1/responses' });
+    expect(lines.find((l) => l.type === 'request')).toMatchObject({ method: 'WS', endpoint: 'WS /v1/responses', transport: 'websocket' });
+    expect(readFileSync(file, 'utf8')).not.toContain(FAKE_OPENAI_KEY);
+  });
 
   it('a plain-HTTP call to the model host through HTTP_PROXY is guarded too', async () => {
     const file = sessionPath();
@@ -202,6 +217,53 @@ describe('other hosts go through the egress proxy: tunnelled, logged, held to ne
     expect(String(r.stdout)).toMatch(/^407 rc=56/);
     expect(siteHits).toHaveLength(0);
     expect(events(file, 'egress')).toHaveLength(0);
+  });
+});
+
+describe("the user's own proxy is chained, not lost", () => {
+  it('tunnels and plain-HTTP requests go through HTTPS_PROXY / HTTP_PROXY with its credentials; the child still only sees guardrun', async () => {
+    const seen: string[] = [];
+    const parent = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['proxy-authorization'] ?? 'no-auth'}`);
+      const target = new URL(req.url ?? '');
+      const forward = request({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: { host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    parent.on('connect', (req, socket, head) => {
+      seen.push(`CONNECT ${req.url} ${req.headers['proxy-authorization'] ?? 'no-auth'}`);
+      const [host, port] = (req.url ?? '').split(':');
+      const far = connectTcp(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        far.write(head);
+        far.pipe(socket);
+        socket.pipe(far);
+      });
+      far.on('error', () => socket.destroy());
+      socket.on('error', () => far.destroy());
+    });
+    await new Promise<void>((resolve) => parent.listen(0, '127.0.0.1', resolve));
+    const parentUrl = `http://corp-user:corp%20pass@127.0.0.1:${(parent.address() as AddressInfo).port}`;
+    try {
+      const file = sessionPath();
+      siteHits.length = 0;
+      const allow = policy(`network:\n  allow: ["127.0.0.1:${sitePort}"]\n`);
+      const script = `printf '%s\\n' "$HTTPS_PROXY" | grep -q corp-user && echo LEAKED; curl -sS --noproxy '' -p http://127.0.0.1:${sitePort}/a && curl -sS --noproxy '' http://127.0.0.1:${sitePort}/b`;
+      const r = await run(['sh', '-c', script], { file, flags: ['--policy', allow], env: { HTTPS_PROXY: parentUrl, HTTP_PROXY: parentUrl, NO_PROXY: '' } });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(String(r.stdout)).toBe('hello from the loopback site\nhello from the loopback site');
+      const basic = `Basic ${Buffer.from('corp-user:corp pass').toString('base64')}`;
+      expect(seen).toEqual([`CONNECT 127.0.0.1:${sitePort} ${basic}`, `GET http://127.0.0.1:${sitePort}/b ${basic}`]);
+      expect(siteHits).toEqual(['GET /a', 'GET /b']);
+      const via = `127.0.0.1:${(parent.address() as AddressInfo).port}`;
+      expect(events(file, 'egress').map((e) => e.via)).toEqual([via, via]);
+      expect(readFileSync(file, 'utf8')).not.toContain('corp pass');
+    } finally {
+      parent.closeAllConnections();
+      await new Promise((resolve) => parent.close(resolve));
+    }
   });
 });
 
