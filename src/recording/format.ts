@@ -265,6 +265,8 @@ export interface BypassEvent {
   message: string;
   /** What guardrun answered: 403 to the CONNECT, 401 to a request with foreign credentials, or 200 when the refusal came after the CONNECT (a TLS handshake the client broke off). */
   status: number;
+  /** For `foreign-key`: the request (`POST /v1/messages`), without its query, masked. */
+  path?: string;
 }
 
 export interface ChildExitEvent {

@@ -6,7 +6,6 @@
 // and the fix; it never runs the command unsandboxed instead.
 import { spawnSync } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
-import { dirname } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import { findCommand } from '../session/find-command.js';
 import { innerScript, PROXY_VARIABLE } from './inner-script.js';
@@ -32,7 +31,7 @@ export interface Sandbox {
   childOrigin(port: number): string;
   /**
    * Wraps `command` to run sandboxed with `env` (which must hold the proxy URL with the token: see
-   * PROXY_VARIABLE) and guardrun's proxy on `port`; the directory of `sessionFile` is not writable inside.
+   * PROXY_VARIABLE) and guardrun's proxy on `port`; `sessionFile` is not writable inside.
    * Rejects with E_SANDBOX when the runtime refuses.
    */
   wrap(command: string[], env: NodeJS.ProcessEnv, port: number, sessionFile: string): Promise<{ command: string[]; env: NodeJS.ProcessEnv }>;
@@ -84,8 +83,9 @@ export async function openSandbox(o: SandboxOptions): Promise<Sandbox> {
             filesystem: {
               denyRead: denied.map((d) => d.path),
               allowWrite: [o.cwd, tmpdir(), home],
-              // The session record is written by guardrun from outside; the agent may not rewrite it.
-              denyWrite: [dirname(sessionFile)],
+              // The session record is written by guardrun from outside; the agent may not rewrite it (the
+              // file exists by now, and a file mounted over cannot be removed or renamed either).
+              denyWrite: [sessionFile],
             },
           }, undefined, false);
           started = true;

@@ -128,7 +128,7 @@ describe('a child that ignores the base URL is intercepted into the guard', () =
     expect(body.error.code).toBe('guardrun_invalid_key');
     expect(body.error.message).toMatch(/intercepted this request to api\.openai\.com.*does not carry the session key.*stored login/);
     expect(upstream.requests).toHaveLength(0);
-    expect(events(file, 'bypass')[0]).toMatchObject({ host: 'api.openai.com', port: 443, reason: 'foreign-key', status: 401 });
+    expect(events(file, 'bypass')[0]).toMatchObject({ host: 'api.openai.com', port: 443, reason: 'foreign-key', status: 401, path: 'POST /v1/chat/completions' });
     expect(String(r.stderr)).toMatch(/refused 1 attempt to reach a model host around the guard/);
   });
 

@@ -147,8 +147,8 @@ describe.skipIf(problem !== undefined)('guardrun --sandbox', () => {
 
   it('the agent cannot rewrite its own session record', async () => {
     const file = sessionPath();
-    const r = await run(['sh', '-c', `echo forged >> "${file}" && echo WROTE || echo REFUSED`], { file });
-    expect(String(r.stdout)).toBe('REFUSED');
+    const r = await run(['sh', '-c', `echo forged >> "${file}" && echo WROTE || echo REFUSED; mv "${file}" "${file}.moved" 2>/dev/null && echo MOVED || echo KEPT; touch "${file}.next" && echo SIBLING-OK`], { file });
+    expect(String(r.stdout)).toBe('REFUSED\nKEPT\nSIBLING-OK');
     expect(readFileSync(file, 'utf8').split('\n')).not.toContain('forged');
   });
 

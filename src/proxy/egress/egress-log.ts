@@ -47,7 +47,7 @@ export function createEgressLog(recorder: Recorder, mask: (text: string) => stri
       }
     },
     bypass(event) {
-      const line: BypassEvent = { type: 'bypass', time: new Date().toISOString(), ...event, message: mask(event.message) };
+      const line: BypassEvent = { type: 'bypass', time: new Date().toISOString(), ...event, path: event.path === undefined ? undefined : mask(event.path), message: mask(event.message) };
       recorder.write(line);
       summary.bypasses.push({ host: event.host, reason: event.reason, message: line.message });
     },

@@ -31,7 +31,7 @@ export interface HandlerOptions {
   nextId?: () => number;
   /** Picks the route of a request; default: by path prefix (`/v1`, `/anthropic`). Intercepted connections route by host (proxy/intercept/). */
   route?: (url: string, req: IncomingMessage) => Route | undefined;
-  /** Told of every request refused for not carrying the session key (the interceptor records these as `bypass`). */
+  /** Told of every request refused for carrying credentials other than the session key (the interceptor records these as `bypass`). */
   onForeignKey?: (route: Route, req: IncomingMessage) => void;
 }
 
@@ -73,7 +73,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   const presented = presentedKey(req.headers);
   if (presented === undefined || !isDummyKey(presented)) {
     req.resume();
-    o.onForeignKey?.(route, req);
+    if (presented !== undefined) o.onForeignKey?.(route, req);
     return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: invalidKeyMessage(route) });
   }
   const realKey = o.keys[route.provider];

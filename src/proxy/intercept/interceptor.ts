@@ -55,7 +55,8 @@ export function createInterceptor(o: InterceptorOptions): Interceptor {
   };
   const onForeignKey = (_route: unknown, req: IncomingMessage): void => {
     const t = byRequest.get(req) ?? bySocket.get(req.socket);
-    if (t) o.bypass({ host: t.host, port: t.port, provider: t.provider, reason: 'foreign-key', status: 401, message: `a request to ${t.host} carried credentials of its own (a stored login or another key) instead of the session key; refused with 401` });
+    const path = (req.url ?? '/').split('?')[0];
+    if (t) o.bypass({ host: t.host, port: t.port, provider: t.provider, reason: 'foreign-key', status: 401, path: `${req.method} ${path}`, message: `${req.method} ${path} to ${t.host} carried credentials of its own (a stored login or another key) instead of the session key; refused with 401` });
   };
 
   /** The never-listening server, made at the first intercepted connection. */
