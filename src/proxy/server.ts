@@ -17,15 +17,17 @@ export interface ProxyServer {
 export interface ProxyOptions extends HandlerOptions {
   port?: number;
   /** The egress proxy on the same port, built around the handler's options (absent: CONNECT is not served). */
-  egress?: (handler: HandlerOptions & { nextId: () => number }) => EgressProxy;
+  egress?: (handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }) => EgressProxy;
 }
 
 export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   let count = 0;
   const nextId = options.nextId ?? ((): number => ++count);
+  let connections = 0;
+  const nextConnection = (): number => ++connections;
   const handler = createHandler({ ...options, nextId });
-  const upgrade = createUpgradeHandler({ ...options, nextId });
-  const egress = options.egress?.({ ...options, nextId });
+  const upgrade = createUpgradeHandler({ ...options, nextId, nextConnection });
+  const egress = options.egress?.({ ...options, nextId, nextConnection });
   // Origin-form targets (`/v1/…`) are the base URL; absolute-form ones (`http://host/…`) are proxy requests.
   const requests = egress ? (req: IncomingMessage, res: ServerResponse) => (req.url?.charCodeAt(0) === 47 ? handler(req, res) : egress.request(req, res)) : handler;
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, requests);

@@ -132,6 +132,17 @@ describe('a child that ignores the base URL is intercepted into the guard', () =
     expect(String(r.stderr)).toMatch(/refused 1 attempt to reach a model host around the guard/);
   });
 
+  it('a client that does not trust the session CA fails its handshake: the call does not happen, and the record says why', async () => {
+    const file = sessionPath();
+    upstream.requests.length = 0;
+    // The system roots only, as a program with its own trust store would have.
+    const r = await run(['sh', '-c', `${curlOpenAI('--cacert /etc/ssl/certs/ca-certificates.crt')[2]}; echo rc=$?`], { file });
+    expect(String(r.stdout)).toMatch(/rc=60/); // curl: peer certificate cannot be authenticated
+    expect(upstream.requests).toHaveLength(0);
+    expect(events(file, 'bypass')).toEqual([expect.objectContaining({ host: 'api.openai.com', reason: 'untrusted-ca', status: 200 })]);
+    expect(String(r.stderr)).toMatch(/does not trust guardrun's session CA/);
+  });
+
   it('--no-intercept: the CONNECT is refused with a clear 403 and a bypass line, never tunnelled', async () => {
     const file = sessionPath();
     upstream.requests.length = 0;

@@ -32,7 +32,7 @@ export interface EgressOptions {
 
 export interface SessionEgress {
   /** For startProxy: builds the proxy around the base URL handler's options. */
-  proxy(handler: HandlerOptions & { nextId: () => number }): EgressProxy;
+  proxy(handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }): EgressProxy;
   /** The child's proxy and trust variables, for a proxy reachable at `origin` (`http://127.0.0.1:PORT`). */
   childEnv(origin: string, token: string): Record<string, string>;
   /** Why interception is off when it was wanted (the CA could not be made), for a warning. */

@@ -22,7 +22,7 @@ export interface InterceptorOptions {
   /** The session CA, made at start-up (its certificate is in the child's trust files). */
   ca: Promise<SessionCa>;
   /** The base URL handler's options (keys, upstreams, recorder, guard, the shared exchange counter). */
-  handler: HandlerOptions & { nextId: () => number };
+  handler: HandlerOptions & { nextId: () => number; nextConnection: () => number };
   /** A refusal to write down and count (the CA failed, the client refused the certificate, foreign credentials). */
   bypass(event: Omit<BypassEvent, 'type' | 'time'>): void;
 }

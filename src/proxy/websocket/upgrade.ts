@@ -34,6 +34,8 @@ export interface UpgradeOptions {
   /** Largest message accepted from either side, in bytes. */
   maxBodyBytes: number;
   nextId(): number;
+  /** Numbers WebSocket connections (1, 2, …); shared with the interceptor's upgrades so numbers stay unique in the session. */
+  nextConnection?: () => number;
   /** Picks the route of an upgrade; default: by path prefix. Intercepted connections route by host (proxy/intercept/). */
   route?: (url: string, req: IncomingMessage) => Route | undefined;
 }
@@ -53,6 +55,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
   const handshakeLines = new WeakMap<IncomingMessage, string[]>();
   let wss: WebSocketServer | undefined;
   let count = 0;
+  const nextConnection = o.nextConnection ?? ((): number => ++count);
 
   const selected = new WeakMap<IncomingMessage, string>();
   /** The agent-side server, made at the first upgrade (`ws` is loaded then, not at start-up). */
@@ -101,7 +104,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
     const model = protocol === 'realtime' ? (new URLSearchParams(url.split('?')[1] ?? '').get('model') ?? undefined) : undefined;
     if (!o.guard.endpointAllowed(endpoint)) return refusePolicy(req, socket, protocol, route.apiPath, endpoint, model);
 
-    const id = ++count;
+    const id = nextConnection();
     const conn = new WsConnection({ id, protocol, path: url, apiPath: route.apiPath, endpoint, model, guard: o.guard, recorder: o.recorder, source: upstream.sockets.source ?? 'upstream', nextId: o.nextId });
     const headers = upstreamHandshakeHeaders(req.headers);
     headers.authorization = `Bearer ${realKey}`;
