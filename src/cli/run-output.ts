@@ -105,3 +105,16 @@ export function noAdapterWarning(command: string[], ctx: CommandContext): string
   const name = found.detection.agent.name;
   return `${c.yellow('guardrun: warning:')} --no-adapter: ${name} gets only the generic environment; its own settings or a stored login may send it around guardrun (see docs/agents.md)\n`;
 }
+
+/**
+ * --sandbox with Codex CLI: Codex runs its tools in a bubblewrap sandbox of its own, which cannot nest inside
+ * guardrun's (no user namespaces inside); said once at start unless its own sandbox is switched off.
+ */
+export function nestedSandboxNote(command: string[], ctx: CommandContext): string {
+  const found = detectAgent(command);
+  if (found.kind !== 'agent' || found.detection.agent.id !== 'codex') return '';
+  const args = command.join(' ');
+  if (/danger-full-access|--dangerously-bypass-approvals-and-sandbox/.test(args)) return '';
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  return `${c.yellow('guardrun: note:')} Codex's own sandbox cannot start inside guardrun's (no nested user namespaces), so its tool commands will fail; pass Codex \`--sandbox danger-full-access\` (\`-s danger-full-access\`): guardrun's sandbox still holds (no network but guardrun, no key store, writes limited to the working directory, the temp dir and your home)\n`;
+}

@@ -6,7 +6,7 @@ import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
 import type { CommandContext } from '../context.js';
-import { limitsLine, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
+import { limitsLine, nestedSandboxNote, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
@@ -122,6 +122,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     if (refused) throw refused;
     if (report) io.stderr.write(unguardedWarnings(report, ctx));
     else io.stderr.write(noAdapterWarning(command, ctx));
+    if (sandbox) io.stderr.write(nestedSandboxNote(command, ctx));
     const unguarded = flags.allowUnguarded ? report?.missing ?? [] : [];
     const context = report?.context;
     const session = await startSession({
