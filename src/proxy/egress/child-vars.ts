@@ -9,10 +9,8 @@ export const CHILD_NO_PROXY = '127.0.0.1,localhost,::1';
 
 /** `origin` is `http://127.0.0.1:PORT`; `token` the proxy password (the session's dummy key). */
 export function proxyVariables(origin: string, token: string): Record<string, string> {
-  const url = new URL(origin);
-  url.username = PROXY_USER;
-  url.password = token;
-  const proxy = url.href.replace(/\/$/, '');
+  // Spelled out rather than through URL: `guardrun doctor` passes placeholders (`PORT`, `<session key>`).
+  const proxy = origin.replace(/^http:\/\//, `http://${PROXY_USER}:${token}@`);
   return {
     HTTPS_PROXY: proxy,
     https_proxy: proxy,

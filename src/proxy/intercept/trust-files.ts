@@ -40,14 +40,7 @@ export function writeTrustFiles(caPem: string, env: NodeJS.ProcessEnv, parentDir
       dir,
       caFile,
       bundleFile,
-      env: {
-        NODE_EXTRA_CA_CERTS: caFile,
-        SSL_CERT_FILE: bundleFile,
-        REQUESTS_CA_BUNDLE: bundleFile,
-        CURL_CA_BUNDLE: bundleFile,
-        // Codex CLI: its HTTP and WebSocket clients start from the platform roots and add these (it prefers this over SSL_CERT_FILE).
-        CODEX_CA_CERTIFICATE: caFile,
-      },
+      env: trustVariables(caFile, bundleFile),
       remove() {
         if (removed) return;
         removed = true;
@@ -58,6 +51,18 @@ export function writeTrustFiles(caPem: string, env: NodeJS.ProcessEnv, parentDir
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The child's variables naming the CA file (the session CA and the user's additions) and the full bundle. */
+export function trustVariables(caFile: string, bundleFile: string): Record<string, string> {
+  return {
+    NODE_EXTRA_CA_CERTS: caFile,
+    SSL_CERT_FILE: bundleFile,
+    REQUESTS_CA_BUNDLE: bundleFile,
+    CURL_CA_BUNDLE: bundleFile,
+    // Codex CLI: its HTTP and WebSocket clients start from the platform roots and add these (it prefers this over SSL_CERT_FILE).
+    CODEX_CA_CERTIFICATE: caFile,
+  };
 }
 
 function readPem(file: string | undefined): string {
