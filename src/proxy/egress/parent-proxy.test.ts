@@ -27,6 +27,7 @@ describe("the user's own proxy, chained", () => {
     ['10.0.0.0/8', '10.1.2.3', true],
     ['10.0.0.0/8', '11.1.2.3', false],
     ['*', 'anything.example', true],
+    ['10.0.0.0/abc, corp.example', 'corp.example', true],
   ])('NO_PROXY %j: %s goes direct: %s', (noProxy, host, direct) => {
     const p = parentProxies({ HTTPS_PROXY: 'http://proxy.corp:3128', NO_PROXY: noProxy });
     expect(p.for(t(host), 'https') === undefined).toBe(direct);

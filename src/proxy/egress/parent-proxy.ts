@@ -65,7 +65,11 @@ function noProxy(value: string): (target: Target) => boolean {
     if (slash !== -1) {
       const base = entry.slice(0, slash).replace(/^\[|\]$/g, '');
       const family = isIP(base);
-      if (family !== 0) nets.addSubnet(base, Number(entry.slice(slash + 1)), family === 4 ? 'ipv4' : 'ipv6');
+      try {
+        if (family !== 0) nets.addSubnet(base, Number(entry.slice(slash + 1)), family === 4 ? 'ipv4' : 'ipv6');
+      } catch {
+        // A malformed range (`10.0.0.0/abc`) matches nothing, as curl ignores it.
+      }
       continue;
     }
     const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);

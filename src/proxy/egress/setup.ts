@@ -11,6 +11,7 @@ import { createSessionCa, type SessionCa } from '../intercept/session-ca.js';
 import { writeTrustFiles, type TrustFiles } from '../intercept/trust-files.js';
 import type { Upstream } from '../upstream.js';
 import { proxyVariables } from './child-vars.js';
+import { parentProxies } from './parent-proxy.js';
 import { createEgressLog, type EgressSummary } from './egress-log.js';
 import { createEgressProxy, type EgressProxy } from './egress-proxy.js';
 
@@ -35,7 +36,7 @@ export interface SessionEgress {
   proxy(handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }): EgressProxy;
   /** The child's proxy and trust variables, for a proxy reachable at `origin` (`http://127.0.0.1:PORT`). */
   childEnv(origin: string, token: string): Record<string, string>;
-  /** Why interception is off when it was wanted (the CA could not be made), for a warning. */
+  /** What the user should know about the set-up: interception off though wanted (the CA could not be made), a proxy of theirs that cannot be chained. */
   readonly problem?: string;
   readonly intercepting: boolean;
   readonly trust?: TrustFiles;
@@ -65,6 +66,8 @@ export async function prepareEgress(o: EgressOptions): Promise<SessionEgress> {
       ca = undefined;
     }
   }
+  const parentProblem = parentProxies(o.parentEnv).problem;
+  if (parentProblem) problem = problem ? `${problem}; ${parentProblem}` : parentProblem;
   const intercepting = ca !== undefined && trust !== undefined;
   let egress: EgressProxy | undefined;
   return {
