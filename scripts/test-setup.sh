@@ -1,13 +1,14 @@
 #!/bin/sh
 # Makes sure the system packages the test suite needs are present (run by `npm test` before vitest).
 # The tests start real processes: a Secret Service (gnome-keyring on a private D-Bus), a kernel keyring
-# (keyutils), a real terminal (tmux) and curl as an agent. On Debian/Ubuntu as root, missing packages are
-# installed with apt-get; otherwise this says what to install and exits 1.
+# (keyutils), a real terminal (tmux), curl as an agent, and the --sandbox (bubblewrap, socat and ripgrep,
+# which @anthropic-ai/sandbox-runtime needs). On Debian/Ubuntu as root, missing packages are installed with
+# apt-get; otherwise this says what to install and exits 1.
 # This list is the one place that names them; README.md and the tests point here.
 set -u
 
 # command:package pairs
-NEEDED="dbus-run-session:dbus gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools tmux:tmux keyctl:keyutils curl:curl"
+NEEDED="dbus-run-session:dbus gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools tmux:tmux keyctl:keyutils curl:curl bwrap:bubblewrap socat:socat rg:ripgrep"
 
 missing=""
 for pair in $NEEDED; do

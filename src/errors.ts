@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_NOT_EXECUTABLE'
   | 'E_UNGUARDED'
+  | 'E_SANDBOX'
   | 'E_INTERNAL';
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -45,6 +46,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   E_NOT_EXECUTABLE: EXIT.notExecutable,
   /** The agent's own configuration would send it around the proxy (configuration, like E_CONFIG). */
   E_UNGUARDED: EXIT.config,
+  /** `--sandbox` could not be set up (missing packages, no user namespaces): never run unsandboxed instead. */
+  E_SANDBOX: EXIT.config,
   E_INTERNAL: EXIT.internal,
 };
 

@@ -43,3 +43,9 @@ export type { AgentReport, InspectOptions } from './agents/plan.js';
 export { previewRun } from './agents/describe.js';
 export type { RunPreview } from './agents/describe.js';
 export type { AgentSpec, AgentId, ChildPlan, DetectResult, Detection, Finding, PlanContext } from './agents/types.js';
+// Egress: the model hosts guardrun intercepts, the egress summary of a run, and the sandbox (--sandbox).
+export { MODEL_HOSTS } from './proxy/intercept/model-hosts.js';
+export type { ModelHostEntry } from './proxy/intercept/model-hosts.js';
+export type { EgressSummary } from './proxy/egress/egress-log.js';
+export { openSandbox } from './sandbox/sandbox.js';
+export type { Sandbox, SandboxOptions } from './sandbox/sandbox.js';

@@ -1,6 +1,8 @@
 // What a run of a command would do, without running it: the data behind `guardrun doctor`.
 import type { Provider } from '../providers.js';
 import { childEnv } from '../session/child-env.js';
+import { proxyVariables } from '../proxy/egress/child-vars.js';
+import { trustVariables } from '../proxy/intercept/trust-files.js';
 import { HOOKS, inspectCommand, refusal, rewriteCommand, type InspectOptions } from './plan.js';
 import { fillTemplate } from './table.js';
 import type { Finding } from './types.js';
@@ -41,6 +43,8 @@ export function previewRun(command: string[], o: InspectOptions & { removeFromCh
     parent: o.env, origin: PORT_PLACEHOLDER, dummyKey: KEY_PLACEHOLDER, sessionId: '<session>', providers: o.held,
     realKeys: [], remove: o.removeFromChildEnv ?? [],
   });
+  // The egress proxy and the session CA's trust files (made when the run starts), as every run gets them.
+  Object.assign(env, proxyVariables(PORT_PLACEHOLDER, KEY_PLACEHOLDER), trustVariables('<private dir>/guardrun-ca.pem', '<private dir>/ca-bundle.pem'));
   let agent = report.result.kind === 'agent' ? report.result.detection.agent.id : report.result.kind;
   let agentName: string | undefined;
   let via: string[] = [];

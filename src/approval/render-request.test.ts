@@ -39,6 +39,15 @@ describe('renderRequest', () => {
     expect(text).toContain('\\x1b[2J');
   });
 
+  it('an egress connection is a connection, not a model request: no model, no cost', () => {
+    const text = renderRequest({ id: 3, kind: 'egress', phase: 'request', endpoint: 'CONNECT example.com:443', model: 'example.com:443', spendUsd: 0, reasons: [{ rule: 'network.unknown', reason: 'example.com:443 is in neither network.allow nor network.deny' }], excerpt: 'the agent opens a connection' }, plain, 100);
+    expect(text).toContain('approval needed for connection #3 (egress)');
+    expect(text).toContain('CONNECT example.com:443');
+    expect(text).toContain('network.unknown');
+    expect(text).not.toContain('model ');
+    expect(text).not.toContain('price unknown');
+  });
+
   it('uses colours only when the chalk instance has them', () => {
     expect(renderRequest(request, new Chalk({ level: 1 }))).toContain('\x1b[');
   });

@@ -30,6 +30,12 @@ export function truncateExcerpt(excerpt: string, width: number): string[] {
 /** The block drawn before the choices. `columns` is the terminal width. */
 export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80): string {
   const width = Math.max(40, columns) - 4;
+  if (q.kind === 'egress') {
+    const title = c.bold(`guardrun: approval needed for connection #${q.id} (egress)`);
+    const reasons = q.reasons.map((r) => `  ${c.yellow('•')} ${c.bold(sanitizeForTerminal(r.rule))}: ${sanitizeForTerminal(r.reason)}`);
+    const excerpt = truncateExcerpt(q.excerpt, width).map((l) => `  ${c.dim('│')} ${l}`);
+    return ['', title, `  ${sanitizeForTerminal(q.endpoint)}`, ...reasons, ...excerpt, ''].join('\n');
+  }
   const cost = q.estimateUsd === undefined ? c.yellow('price unknown') : `est. ${formatUsd(q.estimateUsd)}`;
   const phase = q.phase === 'response' ? ' (response)' : '';
   const title = c.bold(`guardrun: approval needed for request #${q.id}${phase}`);

@@ -8,8 +8,10 @@ export interface ApprovalReason {
 }
 
 export interface ApprovalRequest {
-  /** Request number in the session. */
+  /** Request number in the session (for `egress`, the connection's number). */
   id: number;
+  /** `egress`: a connection through the egress proxy (network.unknown: ask), not a model request; `model` is then `host:port`. */
+  kind?: 'egress';
   phase: 'request' | 'response';
   /** `POST /v1/chat/completions` */
   endpoint: string;

@@ -32,8 +32,37 @@ export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
     if (v.responseText !== undefined) out.push(indent(`response (stream, assembled) ${v.responseText === '' ? '(no text)' : v.responseText}`, 5));
     if (v.responseEvents) out.push(indent(`response (stream, ${v.responseEvents.length} events)\n${eventsText(v.responseEvents)}`, 5));
   }
+  out.push(...egressSection(doc, c));
   out.push('', totalsLine(doc, c), chainLine(doc.chain, c));
   return out.join('\n') + '\n';
+}
+
+/** The connections through the egress proxy and the refused bypass attempts, when there are any. */
+function egressSection(doc: ShowDocument, c: ChalkInstance): string[] {
+  const out: string[] = [];
+  if (doc.bypasses.length > 0) {
+    out.push('', c.bold('refused: model hosts reached around the guard'));
+    for (const b of doc.bypasses) out.push(`  ${c.red(b.target)}  ${b.reason}  ${c.dim(b.message)}`);
+  }
+  if (doc.egress.length > 0) {
+    out.push('', c.bold('egress (other hosts, through guardrun\'s proxy)'));
+    const rows = doc.egress.map((e) => [
+      `~${e.id}`,
+      e.time.slice(11, 23),
+      e.method === 'CONNECT' ? e.target : `${e.method} ${e.target}${e.path ?? ''}`,
+      e.verdict === 'deny' ? `denied: ${e.rule}${e.pattern ? ` "${e.pattern}"` : ''}${e.decidedBy !== 'policy' ? ` (${e.decidedBy})` : ''}` : e.error ? `allowed, failed: ${e.error}` : 'allowed',
+      String(e.status),
+      `${bytes(e.bytesUp)} up, ${bytes(e.bytesDown)} down`,
+      ms(e.durationMs),
+      e.via ? `via ${e.via}` : '',
+    ]);
+    out.push(...table(rows, (row, col, text) => (col === 3 ? (doc.egress[row].verdict === 'deny' ? c.red : doc.egress[row].error ? c.yellow : c.green)(text) : text)));
+  }
+  return out;
+}
+
+function bytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** `guardrun replay DIR`: time, command, requests, spend, denials, exit; newest first. */
@@ -144,6 +173,7 @@ function rowOf(v: ExchangeView): string[] {
 
 function notesOf(v: ExchangeView): string[] {
   const notes: string[] = [];
+  if (v.host) notes.push(`intercepted: the agent called ${v.host} directly (not the base URL)`);
   if (v.decision?.reason && (v.outcome === 'denied' || v.outcome === 'approved')) notes.push(v.decision.reason);
   if (v.error && v.outcome !== 'denied') notes.push(`${v.error.code}: ${v.error.message}`);
   else if (v.upstreamError?.message) notes.push(v.upstreamError.message);
@@ -173,6 +203,8 @@ function totalsLine(doc: ShowDocument, c: ChalkInstance): string {
     t.denied ? c.red(`${t.denied} denied`) : '0 denied',
     t.approved ? c.cyan(`${t.approved} approved`) : '0 approved',
     ...(t.errors ? [c.yellow(`${t.errors} error${t.errors === 1 ? '' : 's'}`)] : []),
+    ...(t.egress.connections ? [`${t.egress.connections} egress${t.egress.denied ? ` (${t.egress.denied} denied)` : ''}`] : []),
+    ...(t.egress.bypasses ? [c.red(`${t.egress.bypasses} bypass${t.egress.bypasses === 1 ? '' : 'es'} refused`)] : []),
     t.estimatedUsd > 0 ? `${usd(t.costUsd)} spent (${usd(t.reportedUsd)} reported, ${usd(t.estimatedUsd)} estimated)` : `${usd(t.costUsd)} spent`,
     ...(t.durationMs !== undefined ? [ms(t.durationMs)] : []),
     childExitText(t),

@@ -56,12 +56,35 @@ export function summaryLines(result: SessionResult, command: string[], ctx: Comm
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
     for (const d of denials) lines.push(`  #${d.id} ${terminalSafe(d.endpoint)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
   }
+  lines.push(...egressLines(result, c));
   if (!o.quiet || lines.length > 0) {
-    lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}, ${spendText(costUsd, estimatedUsd, o.budgetUsd)})`);
+    const egress = result.egress.connections > 0 ? `, ${result.egress.connections} egress connection${result.egress.connections === 1 ? '' : 's'}` : '';
+    lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}${egress}, ${spendText(costUsd, estimatedUsd, o.budgetUsd)})`);
     // Kept elsewhere, the final hash proves later that the file was not rewritten: replay --expect-hash.
     lines.push(`${c.dim('guardrun:')} final hash ${result.finalHash}${o.sealed ? ' (sealed)' : ''}`);
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * The egress proxy's refusals: attempts to reach a model host around the guard (each distinct one once, with a
+ * count), then connections the `network` policy refused. Nothing when everything was allowed.
+ */
+function egressLines(result: SessionResult, c: ReturnType<typeof colorsFor>): string[] {
+  const lines: string[] = [];
+  const { bypasses, denied } = result.egress;
+  if (bypasses.length > 0) {
+    const counts = new Map<string, number>();
+    for (const b of bypasses) counts.set(b.message, (counts.get(b.message) ?? 0) + 1);
+    lines.push(`${c.yellow('guardrun:')} refused ${bypasses.length} attempt${bypasses.length === 1 ? '' : 's'} to reach a model host around the guard:`);
+    for (const [message, n] of counts) lines.push(`  ${n > 1 ? `${n}x ` : ''}${terminalSafe(message)}`);
+  }
+  if (denied.length > 0) {
+    lines.push(`${c.yellow('guardrun:')} refused ${denied.length} egress connection${denied.length === 1 ? '' : 's'}:`);
+    for (const d of denied.slice(0, 20)) lines.push(`  ${terminalSafe(d.target)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
+    if (denied.length > 20) lines.push(`  … and ${denied.length - 20} more (guardrun replay FILE shows them all)`);
+  }
+  return lines;
 }
 
 /** With --allow-unguarded, what goes around guardrun, said once before the agent starts. */
@@ -81,4 +104,17 @@ export function noAdapterWarning(command: string[], ctx: CommandContext): string
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
   const name = found.detection.agent.name;
   return `${c.yellow('guardrun: warning:')} --no-adapter: ${name} gets only the generic environment; its own settings or a stored login may send it around guardrun (see docs/agents.md)\n`;
+}
+
+/**
+ * --sandbox with Codex CLI: Codex runs its tools in a bubblewrap sandbox of its own, which cannot nest inside
+ * guardrun's (no user namespaces inside); said once at start unless its own sandbox is switched off.
+ */
+export function nestedSandboxNote(command: string[], ctx: CommandContext): string {
+  const found = detectAgent(command);
+  if (found.kind !== 'agent' || found.detection.agent.id !== 'codex') return '';
+  const args = command.join(' ');
+  if (/danger-full-access|--dangerously-bypass-approvals-and-sandbox/.test(args)) return '';
+  const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  return `${c.yellow('guardrun: note:')} Codex's own sandbox cannot start inside guardrun's (no nested user namespaces), so its tool commands will fail; pass Codex \`--sandbox danger-full-access\` (\`-s danger-full-access\`): guardrun's sandbox still holds (no network but guardrun, no key store, writes limited to the working directory, the temp dir and your home)\n`;
 }

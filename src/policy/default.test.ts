@@ -19,6 +19,8 @@ describe('the built-in default policy', () => {
     expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, uninspectable: 'ask', patterns: [] });
     expect(DEFAULT_POLICY.approval.timeout_s).toBe(120);
     expect(DEFAULT_POLICY.rules).toEqual([]);
+    // Egress: everything but what the policy denies (loopback and link-local still need a literal allow).
+    expect(DEFAULT_POLICY.network).toEqual({ allow: [], deny: [], unknown: 'allow' });
   });
 
   test('the commented examples in it are valid when uncommented', () => {

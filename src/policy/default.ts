@@ -87,6 +87,16 @@ rules: []
   #   on: response
   #   match: { tool: "^(shell|bash|exec)$", arguments: "rm\\\\s+-rf|mkfs|dd\\\\s+if=" }
   #   action: ask
+
+network:
+  # What the agent reaches other than the model APIs, through guardrun's egress proxy (model hosts such as
+  # api.openai.com are intercepted and guarded like base-URL calls, whatever these lists say).
+  # Host globs with an optional port: "*.github.com", "registry.npmjs.org:443", "[::1]:8080". deny wins.
+  # Loopback and link-local addresses are refused unless allow names the address itself ("127.0.0.1:8080").
+  allow: []
+  deny: []
+  # A host in neither list: allow | ask | deny (in CI an ask is a deny)
+  unknown: allow
 `;
 
 // Spelled out rather than parsed at start-up: yaml and zod cost ~90 ms to load, and most runs have no policy
@@ -106,4 +116,5 @@ export const DEFAULT_POLICY: Policy = {
   upstream: { first_byte_timeout_s: 300, first_byte_timeout_unstreamed_s: 600 },
   secrets: { outbound: 'redact', mask_responses: true, uninspectable: 'ask', patterns: [] },
   rules: [],
+  network: { allow: [], deny: [], unknown: 'allow' },
 };

@@ -52,6 +52,9 @@ describe('parsePolicy: errors name the file, the line and the key', () => {
     ['version: 1\nsecrets:\n  patterns:\n    - { id: t, regex: "x*" }\n', 4, 'cannot match empty text'],
     ['version: 1\nversion: 1\n', 2, 'invalid YAML: Map keys must be unique'],
     ['version: 1\nmodels: *nowhere\n', 1, 'invalid YAML'],
+    ['version: 1\nnetwork:\n  deny: ["https://evil.example"]\n', 3, 'network.deny[0]: expected a host glob with an optional port'],
+    ['version: 1\nnetwork:\n  allow: ["::1"]\n', 3, 'network.allow[0]: expected a host glob'],
+    ['version: 1\nnetwork:\n  unknown: block\n', 3, 'network.unknown: expected "allow" | "ask" | "deny"'],
     ['', 1, 'the file is empty'],
     ['# just a comment\n', 1, 'the file is empty'],
     ['- version: 1\n', 1, 'expected a mapping, got a list'],
@@ -90,6 +93,11 @@ describe('parsePolicy: valid files', () => {
     const policy = parsePolicy(fixture('strict.yaml'), 'strict.yaml');
     expect(policy.rules.map((r) => r.id)).toEqual(['no-prod-credentials', 'internal-codenames', 'allow-clean-build', 'destructive-shell']);
     expect(policy.secrets.patterns).toEqual([{ id: 'acme-token', regex: 'ACME-[0-9]{8}' }]);
+  });
+
+  test('network: host globs with ports and bracketed IPv6 literals', () => {
+    const policy = parsePolicy('version: 1\nnetwork:\n  allow: ["*.github.com", "registry.npmjs.org:443", "127.0.0.1:8080", "[::1]:*"]\n  unknown: ask\n', 'g.yaml');
+    expect(policy.network).toEqual({ allow: ['*.github.com', 'registry.npmjs.org:443', '127.0.0.1:8080', '[::1]:*'], deny: [], unknown: 'ask' });
   });
 
   test('YAML 1.1 booleans stay strings (on: is a key, not true)', () => {

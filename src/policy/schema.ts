@@ -93,6 +93,14 @@ const secretRegex = regex.refine((source) => regexProblem(source) !== undefined 
 });
 const secretPattern = strict({ id: ruleId, regex: secretRegex });
 
+// A host glob for the egress proxy, optionally with a port: `*.github.com`, `registry.npmjs.org:443`,
+// `127.0.0.1:8080`, `[::1]:8080`. IPv6 addresses go in brackets (a bare `::1` could not carry a port).
+const hostPattern = z
+  .string()
+  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9*?._-]+)(?::(?:\d{1,5}|\*))?$/, {
+    error: 'expected a host glob with an optional port, e.g. "*.github.com", "registry.npmjs.org:443" or "[::1]:8080"',
+  });
+
 export const policySchema = strict({
   version: z.literal(1, { error: 'expected 1, the policy format this guardrun reads' }),
   endpoints: strict({
@@ -126,6 +134,11 @@ export const policySchema = strict({
     patterns: z.array(secretPattern).default([]).superRefine(uniqueIds('pattern', 'secrets.patterns')),
   }).prefault({}),
   rules: z.array(rule).default([]).superRefine(uniqueIds('rule', 'rules')),
+  network: strict({
+    allow: z.array(hostPattern).default([]),
+    deny: z.array(hostPattern).default([]),
+    unknown: answer.default('allow'),
+  }).prefault({}),
 });
 
 export type Policy = z.output<typeof policySchema>;
@@ -133,3 +146,4 @@ export type PolicyRule = Policy['rules'][number];
 export type RequestRule = Extract<PolicyRule, { on: 'request' }>;
 export type ResponseRule = Extract<PolicyRule, { on: 'response' }>;
 export type SecretsOutbound = Policy['secrets']['outbound'];
+export type NetworkPolicy = Policy['network'];

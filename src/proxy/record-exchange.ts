@@ -40,6 +40,7 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
     body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : safely(() => requestBody(ex, guard), ex.body.length),
     ...transportOf(ex),
+    host: ex.host,
   });
 }
 

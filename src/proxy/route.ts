@@ -7,6 +7,8 @@ export interface Route {
   upstreamPath: string;
   /** Path without query, as the agent's provider API names it (`/v1/chat/completions`, `/v1/messages`). */
   apiPath: string;
+  /** The model host the agent addressed, when guardrun intercepted the call (proxy/intercept/); absent on the base URL. */
+  host?: string;
 }
 
 const ANTHROPIC_PREFIX = '/anthropic';

@@ -1,9 +1,11 @@
 // The loopback HTTP server the agent talks to. Ephemeral port, 127.0.0.1 only. HTTP requests go to
 // http/handle.ts, WebSocket upgrades to websocket/upgrade.ts; both number their exchanges from one counter.
-import { createServer, type Server } from 'node:http';
+// The same port is the child's egress proxy (egress/): CONNECT and absolute-form requests go there.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHandler, type HandlerOptions } from './http/handle.js';
 import { createUpgradeHandler } from './websocket/upgrade.js';
+import type { EgressProxy } from './egress/egress-proxy.js';
 
 export interface ProxyServer {
   port: number;
@@ -12,13 +14,25 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
-export async function startProxy(options: HandlerOptions & { port?: number }): Promise<ProxyServer> {
+export interface ProxyOptions extends HandlerOptions {
+  port?: number;
+  /** The egress proxy on the same port, built around the handler's options (absent: CONNECT is not served). */
+  egress?: (handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }) => EgressProxy;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   let count = 0;
   const nextId = options.nextId ?? ((): number => ++count);
+  let connections = 0;
+  const nextConnection = (): number => ++connections;
   const handler = createHandler({ ...options, nextId });
-  const upgrade = createUpgradeHandler({ ...options, nextId });
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+  const upgrade = createUpgradeHandler({ ...options, nextId, nextConnection });
+  const egress = options.egress?.({ ...options, nextId, nextConnection });
+  // Origin-form targets (`/v1/…`) are the base URL; absolute-form ones (`http://host/…`) are proxy requests.
+  const requests = egress ? (req: IncomingMessage, res: ServerResponse) => (req.url?.charCodeAt(0) === 47 ? handler(req, res) : egress.request(req, res)) : handler;
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, requests);
   server.on('upgrade', upgrade);
+  if (egress) server.on('connect', egress.connect);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -32,8 +46,8 @@ export async function startProxy(options: HandlerOptions & { port?: number }): P
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        // Upgraded sockets are no longer the HTTP server's: close them (and record what they had open) here.
-        await settleWithin([upgrade.closeAll()], 3_000);
+        // Upgraded sockets and tunnels are no longer the HTTP server's: close them (and record what they had open) here.
+        await settleWithin([upgrade.closeAll(), ...(egress ? [egress.closeAll()] : [])], 3_000);
         await closed;
         // Connections are gone, so in-flight exchanges end (as "client closed"), reading on briefly for their usage;
         // let them be recorded. What is still reading after that is cut, charged its estimate, and recorded.

@@ -40,6 +40,8 @@ export interface Exchange {
   bodySummary?: string;
   /** The request headers that go upstream (no credentials, no hop-by-hop headers): checked for secrets. */
   headers?: Record<string, string | string[]>;
+  /** The model host the agent addressed when guardrun intercepted the call (`api.openai.com`); absent on the base URL. */
+  host?: string;
 }
 
 /**

@@ -54,6 +54,8 @@ export interface SessionStart {
   agent?: string;
   /** Providers the run let go around guardrun (`--allow-unguarded` with a detected agent lacking that key). */
   unguarded?: Provider[];
+  /** The child's other traffic: through guardrun's egress proxy, with model hosts intercepted (false with --no-intercept), and the sandbox it ran in (--sandbox). */
+  egress?: { intercept: boolean; sandbox?: 'bubblewrap' | 'sandbox-exec' };
 }
 
 export interface RequestEvent {
@@ -78,6 +80,8 @@ export interface RequestEvent {
   transport?: 'websocket';
   /** The WebSocket connection it came on (its `ws.upgrade` line); absent for HTTP and for a refused upgrade. */
   connection?: number;
+  /** The model host the agent addressed when guardrun intercepted the call through its egress proxy (`api.openai.com`); absent for base-URL calls. */
+  host?: string;
 }
 
 export type Decider = 'policy' | 'human' | 'ci' | 'timeout' | 'session-grant' | 'error';
@@ -171,6 +175,8 @@ export interface WsUpgradeEvent {
   protocol?: string;
   /** Why the upgrade failed (the upstream refused it or could not be reached). */
   error?: { code: string; message: string; upstreamStatus?: number };
+  /** The model host the agent addressed when guardrun intercepted the upgrade (`api.openai.com`); absent on the base URL. */
+  host?: string;
 }
 
 /** A WebSocket message that is not part of an exchange: a client control event, a refused frame, a server event of the connection. */
@@ -200,6 +206,67 @@ export interface WsCloseEvent {
   code: number;
   reason?: string;
   durationMs: number;
+}
+
+/**
+ * One connection (CONNECT tunnel) or plain-HTTP request the agent sent through guardrun's egress proxy to a host
+ * other than a model API, written when it ends (or at once when refused). Model hosts are not egress: their
+ * calls are intercepted and recorded as requests, or refused as `bypass`.
+ */
+export interface EgressEvent {
+  type: 'egress';
+  /** 1, 2, … in the session (its own count, not an exchange id). */
+  id: number;
+  /** When the agent asked for it. */
+  time: string;
+  /** `CONNECT` for a tunnel; the HTTP method of a plain-HTTP request. */
+  method: string;
+  host: string;
+  port: number;
+  /** Plain HTTP only: the path and query, masked. */
+  path?: string;
+  verdict: 'allow' | 'deny';
+  decidedBy: Decider;
+  /** What decided: `network.allow`, `network.deny`, `network.unknown`, or `network.loopback` (a loopback or link-local address `network.allow` does not name). */
+  rule: string;
+  /** The matching pattern (`*.example.com`), when a list decided. */
+  pattern?: string;
+  reason?: string;
+  /** The address dialled (after DNS), when guardrun connected directly. */
+  address?: string;
+  /** The parent proxy the connection went through (`proxy.corp:3128`), when the user's HTTPS_PROXY / HTTP_PROXY chained it. */
+  via?: string;
+  /** What the agent was answered: 200 for an opened tunnel, the upstream's status for plain HTTP, guardrun's refusal otherwise. */
+  status: number;
+  /** Bytes from the agent to the host, and back (after the CONNECT: the tunnel's payload). */
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  /** Why it failed or ended early (`ECONNREFUSED`, `ENOTFOUND`, `session ended`). */
+  error?: string;
+}
+
+/** A connection to a model host that guardrun refused instead of intercepting (never tunnelled): the agent tried to reach the provider around the guard. */
+export interface BypassEvent {
+  type: 'bypass';
+  time: string;
+  host: string;
+  port: number;
+  /** The provider that host belongs to, when guardrun serves it. */
+  provider?: Provider;
+  /**
+   * `no-intercept` (--no-intercept), `intercept-unavailable` (the session CA could not be made), `untrusted-ca`
+   * (the client refused guardrun's certificate), `not-served` (a model host guardrun recognises but has no
+   * upstream for), `foreign-key` (an intercepted request carried credentials of its own instead of the session
+   * key: a stored login; answered 401).
+   */
+  reason: 'no-intercept' | 'intercept-unavailable' | 'untrusted-ca' | 'not-served' | 'foreign-key';
+  /** The sentence the agent (or the exit line) was given. */
+  message: string;
+  /** What guardrun answered: 403 to the CONNECT, 401 to a request with foreign credentials, or 200 when the refusal came after the CONNECT (a TLS handshake the client broke off). */
+  status: number;
+  /** For `foreign-key`: the request (`POST /v1/messages`), without its query, masked. */
+  path?: string;
 }
 
 export interface ChildExitEvent {
@@ -234,7 +301,7 @@ export interface SessionSeal {
   mac: string;
 }
 
-export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | WsUpgradeEvent | WsMessageEvent | WsCloseEvent | ChildExitEvent | SessionEnd | SessionSeal;
+export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | WsUpgradeEvent | WsMessageEvent | WsCloseEvent | EgressEvent | BypassEvent | ChildExitEvent | SessionEnd | SessionSeal;
 
 /** A line as written: the event plus its place in the chain. */
 export type SessionLine = SessionEvent & { seq: number; hash: string };

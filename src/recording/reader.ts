@@ -51,6 +51,8 @@ const EVENT_FIELDS: Record<string, Array<[string, 'string' | 'number' | 'boolean
   'ws.upgrade': [['connection', 'number'], ['time', 'string'], ['path', 'string'], ['status', 'number']],
   'ws.message': [['connection', 'number'], ['time', 'string'], ['direction', 'string']],
   'ws.close': [['connection', 'number'], ['time', 'string'], ['code', 'number']],
+  egress: [['id', 'number'], ['time', 'string'], ['host', 'string'], ['port', 'number'], ['verdict', 'string']],
+  bypass: [['time', 'string'], ['host', 'string'], ['port', 'number']],
   'child.exit': [['time', 'string']],
   'session.end': [['time', 'string']],
   'session.seal': [['keyId', 'string'], ['sealed', 'string'], ['mac', 'string']],

@@ -6,6 +6,7 @@ import { verifyChain, type ChainReport } from '../recording/verify-chain.js';
 import { outcomeOf, outlineSession, upstreamErrorOf, type OutcomeKind, type RecordedExchange } from './exchanges.js';
 import { apiPathOf } from './recorded-facts.js';
 import { streamText } from './stream-text.js';
+import { egressOf, type BypassView, type EgressTotals, type EgressView } from './egress-view.js';
 
 export const SHOW_DOCUMENT_VERSION = 1;
 export type OnlyFilter = 'denied' | 'approved' | 'errors';
@@ -24,6 +25,8 @@ export interface ExchangeView {
   /** `websocket` for a client event of a WebSocket connection (method `WS`), with the connection's number. */
   transport?: 'websocket';
   connection?: number;
+  /** The model host the agent addressed when guardrun intercepted the call (`api.openai.com`). */
+  host?: string;
   outcome: OutcomeKind;
   /** "allowed", "denied by no-shell", "approved by a human", "denied in CI (cost.threshold asked)", … */
   label: string;
@@ -69,6 +72,8 @@ export interface ShowTotals {
   durationMs?: number;
   childExit?: { code: number | null; signal: string | null; error?: string };
   exitCode?: number;
+  /** Connections through the egress proxy, and refused attempts to reach a model host around the guard. */
+  egress: EgressTotals;
 }
 
 /** The session as every `--json` document of `guardrun replay` describes it (show, verify, verify-only). */
@@ -98,6 +103,10 @@ export interface ShowDocument {
   problems: LineProblem[];
   chain: ChainReport;
   exchanges: ExchangeView[];
+  /** Connections the child opened through guardrun's egress proxy (`egress` lines), in file order. */
+  egress: EgressView[];
+  /** Attempts to reach a model host around the guard that guardrun refused (`bypass` lines). */
+  bypasses: BypassView[];
   totals: ShowTotals;
 }
 
@@ -117,6 +126,7 @@ export function describeSession(session: RecordedSession, options: DescribeOptio
   // Without the closing line: up to the last event that carries a time.
   const lastTime = [...session.events].reverse().find((e) => 'time' in e.event)?.event as { time: string } | undefined;
   const duration = end?.durationMs ?? (lastTime ? Date.parse(lastTime.time) - start : undefined);
+  const egress = egressOf(session, start);
   return {
     guardrunReplay: SHOW_DOCUMENT_VERSION,
     mode: 'show',
@@ -127,6 +137,8 @@ export function describeSession(session: RecordedSession, options: DescribeOptio
     problems: session.problems,
     chain: verifyChain(session.lines),
     exchanges: options.only ? views.filter((v) => matches(v, options.only!)) : views,
+    egress: options.only === 'denied' ? egress.egress.filter((e) => e.verdict === 'deny') : options.only ? [] : egress.egress,
+    bypasses: options.only === 'denied' || !options.only ? egress.bypasses : [],
     totals: {
       requests: views.filter((v) => v.method !== undefined).length,
       denied: views.filter((v) => v.outcome === 'denied').length,
@@ -138,6 +150,7 @@ export function describeSession(session: RecordedSession, options: DescribeOptio
       durationMs: Number.isFinite(duration) ? duration : undefined,
       childExit: outline.childExit ? { code: outline.childExit.code, signal: outline.childExit.signal, error: outline.childExit.error } : undefined,
       exitCode: end?.exitCode,
+      egress: egress.totals,
     },
   };
 }
@@ -178,6 +191,7 @@ function viewOf(ex: RecordedExchange, start: number, options: DescribeOptions): 
     stream: req?.stream,
     transport: req?.transport,
     connection: req?.connection,
+    host: req?.host,
     outcome: outcome.kind,
     label: outcome.label,
     decision: d ? { phase: d.phase, verdict: d.verdict, decidedBy: d.decidedBy, rules: d.rules, reason: d.reason, humanMs: d.humanMs } : undefined,

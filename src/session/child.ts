@@ -39,9 +39,17 @@ function withDeathSignal(command: string[], env: NodeJS.ProcessEnv, cwd: string)
   return setpriv.ok ? [setpriv.path, '--pdeathsig', 'SIGTERM', '--', ...command] : command;
 }
 
-export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: string, graceMs: number): RunningChild {
+/** How a sandboxed child is run (src/sandbox/): in its own process group, signals delivered inside the sandbox. */
+export interface SpawnVia {
+  /** Its own process group, so the terminal's Ctrl-C reaches guardrun, which forwards it (the sandbox wrapper would die of it). */
+  detached?: boolean;
+  /** Delivers a signal to the agent itself; false when it could not (the signal then goes to the child process). */
+  deliver?: (sig: NodeJS.Signals, childPid: number) => boolean;
+}
+
+export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: string, graceMs: number, via: SpawnVia = {}): RunningChild {
   const [file, ...args] = withDeathSignal(command, env, cwd);
-  const child: ChildProcess = spawn(file, args, { stdio: 'inherit', env, cwd });
+  const child: ChildProcess = spawn(file, args, { stdio: 'inherit', env, cwd, detached: via.detached === true });
   let killTimer: NodeJS.Timeout | undefined;
   let done = false;
 
@@ -63,6 +71,7 @@ export function spawnChild(command: string[], env: NodeJS.ProcessEnv, cwd: strin
 
   const send = (sig: NodeJS.Signals): void => {
     if (done || child.pid === undefined) return;
+    if (via.deliver && sig !== 'SIGKILL' && sig !== 'SIGSTOP' && sig !== 'SIGCONT' && via.deliver(sig, child.pid)) return;
     try {
       child.kill(sig);
     } catch {

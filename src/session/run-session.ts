@@ -22,8 +22,12 @@ import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
 import type { FirstByteTimeouts } from '../proxy/http/send-upstream.js';
+import { prepareEgress, type SessionEgress } from '../proxy/egress/setup.js';
+import type { EgressSummary } from '../proxy/egress/egress-log.js';
 import { DEFAULT_POLICY } from '../policy/default.js';
 import type { Policy } from '../policy/schema.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { PROXY_VARIABLE } from '../sandbox/inner-script.js';
 
 export interface SessionOptions {
   command: string[];
@@ -62,6 +66,10 @@ export interface SessionOptions {
   passEnv?: string[];
   /** Start the child in a new kernel session keyring, guardrun's keys unlinked from the persistent one (a key came from the kernel keyring). */
   isolateKernelKeyring?: boolean;
+  /** Intercept the child's connections to model hosts into the guard (default true); false refuses them instead (--no-intercept). */
+  intercept?: boolean;
+  /** Run the child in this sandbox (--sandbox, src/sandbox/): no network but guardrun's proxy, no key store, no stored logins. */
+  sandbox?: Sandbox;
 }
 
 export interface SessionResult {
@@ -74,6 +82,8 @@ export interface SessionResult {
   recordError?: string;
   /** The hash of the file's last line: keep it elsewhere to prove later that the record was not rewritten. */
   finalHash: string;
+  /** The child's traffic through the egress proxy: connections, refusals, and attempts to reach a model host around the guard. */
+  egress: EgressSummary;
 }
 
 export interface RunningSession {
@@ -114,17 +124,24 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     stop: () => stopRun(),
   };
   const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
+  let egress: SessionEgress | undefined;
   try {
     const guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
+    egress = await prepareEgress({
+      sessionId, recorder, mask: guard.maskText, upstreams, network: (o.guard?.policy?.policy ?? DEFAULT_POLICY).network,
+      intercept: o.intercept !== false, parentEnv: o.env, ask: (q) => approver.ask(q), spendUsd: () => stats.costUsd,
+    });
     recorder.write({
       type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
       time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
       upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers,
-      policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
+      policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined,
+      egress: { intercept: egress.intercepting, sandbox: o.sandbox?.kind }, ...o.header,
     });
     proxy = await startProxy({
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 64 * 1024 * 1024,
       firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
+      egress: egress.proxy,
     });
     // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
     preloadPriceData();
@@ -132,41 +149,68 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     recorder.close();
     approver.close();
     await proxy?.close();
+    egress?.cleanup();
     throw error;
   }
+  const sessionEgress = egress;
+  const openProxy = proxy;
+  /** The child cannot be started after all (an adapter or the sandbox refused): the record is closed, nothing is left. */
+  const abortBeforeChild = async (error: unknown): Promise<never> => {
+    recorder.write({ type: 'session.end', time: new Date().toISOString(), reason: 'crash', exitCode: (error as { exitCode?: number }).exitCode ?? 70, requests: 0, denied: 0, costUsd: 0, durationMs: Date.now() - startedAt.getTime() });
+    recorder.close();
+    approver.close();
+    await openProxy.close();
+    sessionEgress.cleanup();
+    await o.sandbox?.close();
+    throw error;
+  };
 
   // Credentials under names guardrun does not know are withheld too (env-secrets.ts); the user hears which.
   const withheld = withheldVariables({ env: o.env, realKeys: o.keys.map((k) => k.value), pass: o.passEnv, skip: [...REMOVED_VARIABLES, ...(o.removeFromChildEnv ?? [])] });
+  // Inside the Linux sandbox guardrun is reached through the sandbox's relay, not its own loopback address.
+  const origin = o.sandbox ? o.sandbox.childOrigin(proxy.port) : proxy.origin;
   const env = childEnv({
-    parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
+    parent: o.env, origin, dummyKey, sessionId, providers,
     realKeys: o.keys.map((k) => k.value), remove: [...(o.removeFromChildEnv ?? []), ...withheld], unguarded: o.unguardedProviders,
   });
+  Object.assign(env, sessionEgress.childEnv(origin, dummyKey));
   const notices: string[] = [];
   if (withheld.length > 0) notices.push(`withheld from the agent's environment (their values look like credentials): ${withheld.join(', ')}; --pass-env NAME keeps one`);
   let plan: ChildPlan | undefined;
   const stopped = o.signal?.aborted ? String(o.signal.reason) as NodeJS.Signals : undefined;
   if (!stopped && o.prepareChild) {
     try {
-      plan = o.prepareChild({ origin: proxy.origin, dummyKey, sessionId, env: { ...env }, cwd: o.cwd });
+      plan = o.prepareChild({ origin, dummyKey, sessionId, env: { ...env }, cwd: o.cwd });
     } catch (error) {
-      recorder.write({ type: 'session.end', time: new Date().toISOString(), reason: 'crash', exitCode: (error as { exitCode?: number }).exitCode ?? 70, requests: 0, denied: 0, costUsd: 0, durationMs: Date.now() - startedAt.getTime() });
-      recorder.close();
-      approver.close();
-      await proxy.close();
-      throw error;
+      await abortBeforeChild(error);
     }
-    for (const [name, value] of Object.entries(plan.env)) {
+    for (const [name, value] of Object.entries(plan!.env)) {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
   }
   let command = plan?.command ?? o.command;
-  if (o.isolateKernelKeyring && !stopped) {
+  // The sandbox starts the agent in a fresh kernel keyring itself; otherwise guardrun does, when a key came from one.
+  if (o.isolateKernelKeyring && !stopped && !o.sandbox) {
     const isolated = isolateKernelKeyring(command, o.env, o.cwd);
     if (isolated) command = isolated.command;
     else notices.push('a key came from the kernel keyring, which the agent can read without keyctl (install keyutils so guardrun can start it in a keyring of its own)');
   }
-  const running = stopped ? notStarted(stopped) : spawnChild(command, env, o.cwd, o.killGraceMs ?? 10_000);
+  let childEnvironment = env;
+  if (!stopped && o.sandbox) {
+    try {
+      const wrapped = await o.sandbox.wrap(command, { ...env, [PROXY_VARIABLE]: env.HTTPS_PROXY }, proxy.port, sessionFile);
+      command = wrapped.command;
+      childEnvironment = wrapped.env;
+    } catch (error) {
+      plan?.cleanup();
+      await abortBeforeChild(error);
+    }
+  }
+  const sandbox = o.sandbox;
+  const running = stopped
+    ? notStarted(stopped)
+    : spawnChild(command, childEnvironment, o.cwd, o.killGraceMs ?? 10_000, sandbox ? { detached: true, deliver: sandbox.deliver } : {});
   child = running;
   let finished = false;
   let cleaned = false;
@@ -174,6 +218,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     if (cleaned) return;
     cleaned = true;
     plan?.cleanup();
+    sessionEgress.cleanup();
   };
 
   const finish = (reason: 'exit' | 'signal' | 'crash', exitCode: number, exit?: ChildExit): void => {
@@ -201,10 +246,11 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     approver.close();
     // A stopped run leaves nothing behind: grandchildren (re-parented when the child exited) end too.
     if (stopping || exit.notStarted) endProcessesSync(leftoverProcesses(sessionId, undefined), graceMs);
-    await proxy.close();
+    await openProxy.close();
+    await sandbox?.close();
     finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
     const failed = recorder.failure;
-    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined, finalHash: recorder.lastHash };
+    return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined, finalHash: recorder.lastHash, egress: sessionEgress.summary() };
   })();
 
   const signal = (sig: NodeJS.Signals): void => {
@@ -218,11 +264,18 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   stopRun = () => signal('SIGTERM');
 
   return {
-    sessionId, sessionFile, origin: proxy.origin, child: running, done,
-    notices: [...(chosen.notice ? [chosen.notice] : []), ...notices, ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
+    sessionId, sessionFile, origin: openProxy.origin, child: running, done,
+    notices: [
+      ...(chosen.notice ? [chosen.notice] : []),
+      ...notices,
+      ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`),
+      ...(sessionEgress.problem ? [sessionEgress.problem] : []),
+    ],
     signal,
     interrupt() {
-      // The child had this Ctrl-C from the terminal itself; a second one soon after a Ctrl-C at a prompt means "stop".
+      // The child had this Ctrl-C from the terminal itself (a sandboxed one did not: it is not in the terminal's
+      // process group, so it is passed on); a second one soon after a Ctrl-C at a prompt means "stop".
+      if (sandbox) running.signal('SIGINT');
       if (approver.recentCtrlC?.()) signal('SIGTERM');
     },
     finalizeSync(reason, exitCode) {

@@ -110,14 +110,15 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['absolute-form target', 'GET http://evil.example/v1/models HTTP/1.1\r\nHost: evil.example\r\n', 404],
+    // The port is also the child's forward proxy: without the proxy credentials it answers 407 (RFC 9110 §11.7.1).
+    ['absolute-form target', 'GET http://evil.example/v1/models HTTP/1.1\r\nHost: evil.example\r\n', 407],
     ['dot segments', 'GET /v1/models/../../admin HTTP/1.1\r\nHost: 127.0.0.1\r\n', 404],
     ['encoded dots', 'GET /v1/models/%2E%2e/files HTTP/1.1\r\nHost: 127.0.0.1\r\n', 404],
     ['backslash', 'GET /v1/models\\..\\files HTTP/1.1\r\nHost: 127.0.0.1\r\n', 404],
     ['empty segment', 'GET /v1//models HTTP/1.1\r\nHost: 127.0.0.1\r\n', 404],
     ['a foreign Host', 'GET /v1/models HTTP/1.1\r\nHost: evil.example\r\n', 200],
     ['a second Host', 'GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n', 200],
-    ['CONNECT (the connection is closed, no answer)', 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n', 0],
+    ['CONNECT without the proxy credentials', 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n', 407],
   ])('%s never reaches another host', async (_name, head, status) => {
     const before = upstream.requests.length;
     const out = await rawExchange(g.port, `${head}Authorization: Bearer ${g.key}\r\nConnection: close\r\n\r\n`);

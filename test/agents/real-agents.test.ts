@@ -9,7 +9,7 @@
 //   a 403 endpoint denial, Codex retries for about 6 s before it uses HTTP (the lines marked [websocket]).
 import { execa } from 'execa';
 import { clearUpstream, upstreamCalls } from './upstream-calls.js';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,13 @@ const ANTHROPIC_KEY = 'sk-ant-test-fake-anthropic-real-key-for-agents-0000';
 const BIN = join(ROOT, 'bin', 'guardrun.js');
 /** Provider hosts a model call would go to around guardrun. */
 const MODEL_HOSTS = /^(api\.openai\.com|api\.anthropic\.com)(:\d+)?$/;
+
+/** bubblewrap can make its namespaces here (the --sandbox tests say when it cannot). */
+function bubblewrapWorks(): boolean {
+  const ok = spawnSync('bwrap', ['--unshare-user', '--unshare-net', '--ro-bind', '/', '/', 'true']).status === 0;
+  if (!ok) process.stderr.write('\n*** test:agents: SKIPPING the --sandbox runs: bubblewrap cannot run here ***\n\n');
+  return ok;
+}
 
 let upstream: FakeUpstream;
 let egress: Egress;
@@ -76,10 +83,11 @@ interface Run {
   text: string;
 }
 
+let runs = 0;
 /** `guardrun --key-env … -- <argv>` with the upstreams from the environment, as CI would run it. */
-async function guarded(argv: string[], policy?: string): Promise<Run> {
-  const sessionFile = join(dir, 'session.jsonl');
-  const args = ['--key-env', 'OPENAI_REAL', '--key-env', 'anthropic=ANTHROPIC_REAL', '--session-file', sessionFile, ...(policy ? ['--policy', policy] : []), '--', ...argv];
+async function guarded(argv: string[], policy?: string, flags: string[] = []): Promise<Run> {
+  const sessionFile = join(dir, `session-${++runs}.jsonl`);
+  const args = ['--key-env', 'OPENAI_REAL', '--key-env', 'anthropic=ANTHROPIC_REAL', '--session-file', sessionFile, ...(policy ? ['--policy', policy] : []), ...flags, '--', ...argv];
   const started = performance.now();
   const r = await execa(process.execPath, [BIN, ...args], {
     cwd: work, reject: false, stdin: 'ignore', timeout: 150_000, extendEnv: false,
@@ -176,6 +184,41 @@ describe('Codex CLI (@openai/codex 0.171.0)', () => {
     expect(r.lines.filter((l) => l.type === 'decision' && l.phase === 'response' && l.verdict === 'deny').map((l) => l.rules)).toContainEqual(['rule:no-forbidden-tool']);
     expect(upstreamCalls(upstream).some((q) => /_output"/.test(q.body))).toBe(false);
     expectGuarded(r, 'openai');
+  });
+
+  it('without its adapter Codex ignores OPENAI_BASE_URL and calls api.openai.com: intercepted into the guard', async () => {
+    const r = await guarded(['codex', 'exec', CODEX_TASK], undefined, ['--no-adapter']);
+    expect(r.exitCode, agentOutput(r)).toBe(0);
+    expect(r.stdout).toMatch(/Tool said:[\s\S]*guardrun-tool-ok/);
+    expectGuarded(r, 'openai');
+    // The calls came in on intercepted connections (the WebSocket to wss://api.openai.com/v1/responses, or HTTP).
+    const hosts = r.lines.filter((l) => l.type === 'ws.upgrade' || l.type === 'request').map((l) => l.host);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(new Set(hosts)).toEqual(new Set(r.lines.some((l) => l.type === 'ws.upgrade') ? ['api.openai.com', undefined] : ['api.openai.com']));
+    expect(r.lines.filter((l) => l.type === 'bypass')).toEqual([]);
+  });
+
+  it.skipIf(!bubblewrapWorks())('`guardrun --sandbox -- codex exec "…"` (with and without its adapter): guarded, with no other route', async () => {
+    const userFiles = seedUserCodex();
+    const before = userFiles.map(sha);
+    // Codex's own tool sandbox (bubblewrap) cannot nest inside guardrun's: it is told so (docs/agents.md).
+    const r = await guarded(['codex', 'exec', '-s', 'danger-full-access', CODEX_TASK], undefined, ['--sandbox']);
+    expect(r.exitCode, agentOutput(r)).toBe(0);
+    expect(r.stdout).toContain('guardrun-tool-ok');
+    expectGuarded(r, 'openai');
+    expect(r.lines[0]).toMatchObject({ agent: 'codex', egress: { intercept: true, sandbox: 'bubblewrap' } });
+    expect(userFiles.map(sha)).toEqual(before);
+    clearUpstream(upstream);
+    // Without its own sandbox flag, Codex's tool commands fail inside guardrun's, and guardrun says why at start.
+    const nested = await guarded(['codex', 'exec', CODEX_TASK], undefined, ['--sandbox']);
+    expect(nested.stderr).toMatch(/Codex's own sandbox cannot start inside guardrun's/);
+    clearUpstream(upstream);
+    // Without the adapter the stored ChatGPT login would win; in the sandbox it cannot be read.
+    const bare = await guarded(['codex', 'exec', '-s', 'danger-full-access', CODEX_TASK], undefined, ['--sandbox', '--no-adapter']);
+    expect(bare.exitCode, agentOutput(bare)).toBe(0);
+    expect(bare.stdout).toContain('guardrun-tool-ok');
+    expectGuarded(bare, 'openai');
+    expect(bare.lines.some((l) => l.host === 'api.openai.com')).toBe(true);
   });
 
   it('takes no longer under guardrun than directly, plus one second', async () => {

@@ -38,8 +38,8 @@ describe('README', () => {
   it('the test set-up script says what to install when it cannot install it', async () => {
     const r = await execa('/bin/sh', [join(ROOT, 'scripts', 'test-setup.sh')], { env: { PATH: tempDir(), TEST_SETUP_INSTALL: 'never' }, extendEnv: false, reject: false });
     expect(r.exitCode).toBe(1);
-    expect(String(r.stderr)).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl');
-    expect(readme).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl');
+    expect(String(r.stderr)).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl bubblewrap socat ripgrep');
+    expect(readme).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl bubblewrap socat ripgrep');
   });
 
   it('install: the tarball holds the CLI, the demo and the licence, without source maps', async () => {

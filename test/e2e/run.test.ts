@@ -54,8 +54,16 @@ describe('the child sees only the dummy key; the upstream gets the real one', ()
     expect(env.OPENAI_API_BASE).toBe(env.OPENAI_BASE_URL);
     expect(env.OPENAI_AGENTS_DISABLE_TRACING).toBe('1');
     expect(env.GUARDRUN_SESSION).toMatch(/^[0-9a-f]{12}$/);
-    expect(env.NO_PROXY).toBe('corp.example,127.0.0.1,localhost,::1');
+    // The child's other traffic goes through guardrun's egress proxy, with the session key as proxy password;
+    // only loopback stays direct (the user's own NO_PROXY decides where guardrun itself chains, not the child).
+    expect(env.NO_PROXY).toBe('127.0.0.1,localhost,::1');
     expect(env.no_proxy).toBe('127.0.0.1,localhost,::1');
+    const proxyUrl = `${env.OPENAI_BASE_URL.replace(/\/v1$/, '').replace('http://', `http://guardrun:${env.OPENAI_API_KEY}@`)}`;
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy']) expect(env[name], name).toBe(proxyUrl);
+    expect(env.NODE_USE_ENV_PROXY).toBe('1');
+    expect(env.NODE_EXTRA_CA_CERTS).toMatch(/guardrun-ca-[^/]+\/guardrun-ca\.pem$/);
+    expect(env.CODEX_CA_CERTIFICATE).toBe(env.NODE_EXTRA_CA_CERTS);
+    for (const name of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) expect(env[name], name).toMatch(/guardrun-ca-[^/]+\/ca-bundle\.pem$/);
     for (const gone of ['OPENAI_ADMIN_KEY', 'AZURE_OPENAI_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_CUSTOM_HEADERS', 'OPENAI_REAL', 'ANTHROPIC_API_KEY', 'CODEX_ACCESS_TOKEN']) {
       expect(env[gone], gone).toBeUndefined();
     }
@@ -151,7 +159,8 @@ describe('the proxy answers guardrun\'s own conditions in the provider error sha
     expect(probe.noKey.status).toBe(401);
     expect(probe.unknownPath.status).toBe(404);
     expect(probe.unknownPath.body.error.code).toBe('guardrun_unknown_path');
-    expect(probe.absoluteUrl.status).toBe(404);
+    // An absolute-form target is a proxy request: without the session token as proxy credentials, 407.
+    expect(probe.absoluteUrl.status).toBe(407);
     expect(probe.anthropicNoKey.status).toBe(401);
     expect(probe.anthropicNoKey.body.type).toBe('error');
     expect(probe.anthropicNoKey.body.error.message).toContain('guardrun key set anthropic');

@@ -124,13 +124,13 @@ function describePreview(p: RunPreview, c: ReturnType<typeof colorsFor>): string
     }
     for (const u of p.unseen) out.push(`  ${label('unseen', c)} ${u}`);
   }
-  out.push(`  ${label('unseen', c)} what the agent's own tools do: a shell command it runs can reach the network directly; guardrun sees model calls only`);
+  out.push(`  ${label('unseen', c)} what the agent's own tools send to other hosts: guardrun's proxy logs each connection and applies network.allow/deny, but a tool that ignores HTTPS_PROXY reaches the network directly (--sandbox stops that)`);
   out.push('');
   if (p.refused) {
     out.push(`${c.red('verdict:')} a run would be refused (exit ${p.refused.exitCode}, ${p.refused.code}): ${p.refused.message}`);
     if (p.refused.fix) out.push(`${c.yellow('fix:')} ${p.refused.fix}`);
   } else if (p.agent === 'generic') {
-    out.push(`${c.green('verdict:')} no known bypass; guardrun does not know this program: one that ignores OPENAI_BASE_URL / ANTHROPIC_BASE_URL (or uses a stored login) would fail or go around guardrun, and the session file would show no calls`);
+    out.push(`${c.green('verdict:')} no known bypass; guardrun does not know this program: if it ignores OPENAI_BASE_URL / ANTHROPIC_BASE_URL, its calls are intercepted through HTTPS_PROXY (a stored login is refused); one that ignores the proxy too goes around guardrun unless you add --sandbox`);
   } else {
     out.push(`${c.green('verdict:')} every model call ${p.agentName} makes would go through guardrun`);
   }

@@ -7,7 +7,7 @@ import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
 import { checkNestedUpstreams } from '../../session/nested.js';
 import type { CommandContext } from '../context.js';
-import { limitsLine, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
+import { limitsLine, nestedSandboxNote, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
@@ -16,6 +16,7 @@ import { loadSigningKey } from '../../secrets/signing-key.js';
 import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
 import { inspectCommand, planChild, refusal, type AgentReport } from '../../agents/plan.js';
 import type { Provider } from '../../providers.js';
+import { openSandbox } from '../../sandbox/sandbox.js';
 
 interface RunFlags {
   keyEnv: string[];
@@ -35,6 +36,10 @@ interface RunFlags {
   approveOver?: string;
   /** commander's form of --no-adapter: false when given. */
   adapter: boolean;
+  /** commander's form of --no-intercept: false when given. */
+  intercept: boolean;
+  sandbox?: boolean;
+  sandboxAllowRead: string[];
   allowUnguarded?: boolean;
   passEnv: string[];
 }
@@ -59,6 +64,9 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--sign-key-env <VAR>', 'seal with the signing key in guardrun\'s env variable VAR instead (CI); implies --sign')
     .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
     .option('--no-adapter', 'do not recognise the agent (Codex, Claude Code): only the generic environment, no per-run options')
+    .option('--no-intercept', 'do not intercept connections to model hosts (api.openai.com, …): refuse them instead (403), so only base-URL calls reach the model')
+    .option('--sandbox', 'run the agent with no network of its own (only through guardrun) and no access to the key store or stored logins (Linux: bubblewrap; macOS: sandbox-exec)')
+    .option('--sandbox-allow-read <path>', 'with --sandbox: let the agent read this protected path after all (e.g. ~/.codex/auth.json); repeatable', collect, [])
     .option('--allow-unguarded', 'start the agent even when it would reach a provider around guardrun (no key for it, or its config points elsewhere)')
     .action(async (operands: string[], flags: RunFlags) => {
       if (ctx.childArgv === undefined && handleGuardrunWord(program, operands, ctx)) return;
@@ -86,8 +94,13 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       ? new GuardrunError('E_NOT_FOUND', `command not found: ${command[0]}`, 'check the spelling, and that it is installed and on PATH (guardrun runs what follows --)')
       : new GuardrunError('E_NOT_EXECUTABLE', `command cannot be executed: ${command[0]} (no execute permission)`, `chmod +x ${command[0]}, or run it through its interpreter (e.g. guardrun -- sh ${command[0]})`);
   }
+  if (flags.sandboxAllowRead.length > 0 && !flags.sandbox) {
+    throw new GuardrunError('E_USAGE', '--sandbox-allow-read only applies with --sandbox', 'add --sandbox, or drop --sandbox-allow-read');
+  }
   const trap = trapSignals(ctx);
   try {
+    // A sandbox that cannot start stops the run here, before anything else (exit 78): never run unsandboxed instead.
+    const sandbox = flags.sandbox ? await openSandbox({ env: io.env, cwd: io.cwd, allowRead: flags.sandboxAllowRead }) : undefined;
     const guard = await guardSetup({ ...flags, cost }, io);
     if (!flags.quiet) io.stderr.write(limitsLine(cost, ctx));
     const inspect = (held: Provider[]): AgentReport | undefined => (flags.adapter ? inspectCommand(command, { env: io.env, cwd: io.cwd, held }) : undefined);
@@ -113,6 +126,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     if (refused) throw refused;
     if (report) io.stderr.write(unguardedWarnings(report, ctx));
     else io.stderr.write(noAdapterWarning(command, ctx));
+    if (sandbox) io.stderr.write(nestedSandboxNote(command, ctx));
     const unguarded = flags.allowUnguarded ? report?.missing ?? [] : [];
     const context = report?.context;
     const session = await startSession({
@@ -127,6 +141,8 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       guard,
       signal: trap.early,
       sealKey: signing?.key,
+      intercept: flags.intercept,
+      sandbox,
       // An agent whose provider runs unguarded keeps its own settings: pointing it at guardrun would only break it.
       prepareChild: context && unguarded.length === 0 ? (plan) => planChild(command, context, plan) : undefined,
       unguardedProviders: unguarded,
@@ -149,7 +165,8 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));
       return result.exitCode !== 0 ? result.exitCode : error.exitCode;
     }
-    if (flags.failOnDeny && result.exitCode === 0 && result.stats.denials.length > 0) return EXIT.denied;
+    const egressRefusals = result.egress.denied.length + result.egress.bypasses.length;
+    if (flags.failOnDeny && result.exitCode === 0 && (result.stats.denials.length > 0 || egressRefusals > 0)) return EXIT.denied;
     return result.exitCode;
   } finally {
     trap.release();

@@ -7,7 +7,7 @@ import { presentedHeaderName, presentedKey, setRealKey } from '../credentials.js
 import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
 import { recordRequest, recordGuardrunAnswer } from '../record-exchange.js';
 import { relayResponse } from './relay.js';
-import { hasPathTrick, routeOf } from '../route.js';
+import { hasPathTrick, routeOf, type Route } from '../route.js';
 import type { Exchange, Guard } from '../types.js';
 import type { Upstream } from '../upstream.js';
 import { forwardHeaders } from '../headers.js';
@@ -32,6 +32,10 @@ export interface HandlerOptions {
   nextId?: () => number;
   /** How long to wait for the start of an answer (policy `upstream`); default 300 s streamed, 600 s otherwise. */
   firstByteTimeouts?: FirstByteTimeouts;
+  /** Picks the route of a request; default: by path prefix (`/v1`, `/anthropic`). Intercepted connections route by host (proxy/intercept/). */
+  route?: (url: string, req: IncomingMessage) => Route | undefined;
+  /** Told of every request refused for carrying credentials other than the session key (the interceptor records these as `bypass`). */
+  onForeignKey?: (route: Route, req: IncomingMessage) => void;
 }
 
 const NO_KEY_FIX: Record<Provider, string> = {
@@ -64,7 +68,7 @@ export function createHandler(options: HandlerOptions): Handler {
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptions, isDummyKey: (key: string) => boolean, nextId: () => number): Promise<void> {
   const url = req.url ?? '/';
-  const route = hasPathTrick(url) ? undefined : routeOf(url);
+  const route = hasPathTrick(url) ? undefined : o.route ? o.route(url, req) : routeOf(url);
   if (!route) {
     req.resume();
     return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic), without dot segments, encoded slashes or empty segments; ${req.method} ${url.split('?')[0]} is not one of them` });
@@ -73,14 +77,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   // here, learns what to fix rather than that its credential is not the session's).
   const realKey = o.keys[route.provider];
   const upstream = o.upstreams[route.provider];
+  const presented = presentedKey(req.headers);
+  const foreign = presented !== undefined && !isDummyKey(presented);
   if (realKey === undefined || upstream === undefined) {
     req.resume();
+    if (foreign) o.onForeignKey?.(route, req);
     return sendError(res, route.provider, { status: 401, code: 'guardrun_no_key', message: `guardrun holds no ${route.provider} key for this session; ${NO_KEY_FIX[route.provider]}` });
   }
-  const presented = presentedKey(req.headers);
-  if (presented === undefined || !isDummyKey(presented)) {
+  if (presented === undefined || foreign) {
     req.resume();
-    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
+    if (foreign) o.onForeignKey?.(route, req);
+    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: invalidKeyMessage(route) });
   }
 
   // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
@@ -184,7 +191,7 @@ async function upstreamBody(raw: Buffer, codings: Coding[], changed: Buffer | un
 }
 
 /** A body guardrun could not decode (415, 413, 400): refused, recorded with its size only, never its bytes. */
-function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullable<ReturnType<typeof routeOf>>, o: HandlerOptions, at: { id: number; started: number }, error: ProxyError, encoding: ArrivedEncoding): void {
+function refuseBody(req: IncomingMessage, res: ServerResponse, route: Route, o: HandlerOptions, at: { id: number; started: number }, error: ProxyError, encoding: ArrivedEncoding): void {
   const exchange = classify(req, route, Buffer.alloc(0), at.id);
   exchange.startedMs = at.started;
   const refused: ProxyError = { ...error, message: o.guard.maskText(error.message) }; // it may quote the agent's header
@@ -194,7 +201,14 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullabl
   void o.guard.finish(exchange, { status: refused.status, usage: undefined, forwarded: false, denied: true });
 }
 
-function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number, read: ReadBody = { kind: 'none' }): Exchange {
+/** Why a request without the session key is refused; on an intercepted connection, also why it was intercepted. */
+function invalidKeyMessage(route: Route): string {
+  const use = 'use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process';
+  if (!route.host) return `guardrun: this request does not carry the session key; ${use}`;
+  return `guardrun intercepted this request to ${route.host} (model calls cannot go around it) and it does not carry the session key: the program used a stored login or a key of its own; ${use}, or point it at OPENAI_BASE_URL / ANTHROPIC_BASE_URL`;
+}
+
+function classify(req: IncomingMessage, route: Route, body: Buffer, id: number, read: ReadBody = { kind: 'none' }): Exchange {
   const contentType = String(req.headers['content-type'] ?? '');
   const { json, text } = read;
   const fields = (json && typeof json === 'object' ? json : {}) as { model?: unknown; stream?: unknown };
@@ -220,6 +234,7 @@ function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof rou
     parts: read.parts,
     uninspected: read.uninspected,
     bodySummary: read.summary,
+    host: route.host,
   };
 }
 

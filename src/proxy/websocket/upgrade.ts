@@ -16,7 +16,7 @@ import { secretMatcher } from '../../secrets/dummy-key.js';
 import { presentedKey } from '../credentials.js';
 import { errorBody, type ProxyError } from '../error-response.js';
 import { recordGuardrunAnswer, recordRequest } from '../record-exchange.js';
-import { hasPathTrick, routeOf } from '../route.js';
+import { hasPathTrick, routeOf, type Route } from '../route.js';
 import type { Exchange, Guard } from '../types.js';
 import type { Upstream } from '../upstream.js';
 import { WsConnection } from './connection.js';
@@ -34,6 +34,10 @@ export interface UpgradeOptions {
   /** Largest message accepted from either side, in bytes. */
   maxBodyBytes: number;
   nextId(): number;
+  /** Numbers WebSocket connections (1, 2, …); shared with the interceptor's upgrades so numbers stay unique in the session. */
+  nextConnection?: () => number;
+  /** Picks the route of an upgrade; default: by path prefix. Intercepted connections route by host (proxy/intercept/). */
+  route?: (url: string, req: IncomingMessage) => Route | undefined;
 }
 
 export interface UpgradeHandler {
@@ -51,6 +55,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
   const handshakeLines = new WeakMap<IncomingMessage, string[]>();
   let wss: WebSocketServer | undefined;
   let count = 0;
+  const nextConnection = o.nextConnection ?? ((): number => ++count);
 
   const selected = new WeakMap<IncomingMessage, string>();
   /** The agent-side server, made at the first upgrade (`ws` is loaded then, not at start-up). */
@@ -77,7 +82,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
       // Node hands every Upgrade request here once a listener exists (curl --http2 asks for h2c); it cannot go back to HTTP.
       return refuseUpgrade(socket, 400, errorBody('openai', { status: 400, code: 'guardrun_upgrade_unsupported', message: `guardrun does not switch connections to "${wanted.slice(0, 40)}"; send the request without an Upgrade header (HTTP/1.1)` }));
     }
-    const route = hasPathTrick(url) ? undefined : routeOf(url);
+    const route = hasPathTrick(url) ? undefined : o.route ? o.route(url, req) : routeOf(url);
     const protocol = route?.provider === 'openai' ? protocolOf(route.apiPath) : undefined;
     if (!route || !protocol) {
       return refuseUpgrade(socket, 404, errorBody('openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves WebSockets on /v1/responses and /v1/realtime only; ${url.split('?')[0]} is not one of them` }));
@@ -99,11 +104,11 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
     const model = protocol === 'realtime' ? (new URLSearchParams(url.split('?')[1] ?? '').get('model') ?? undefined) : undefined;
     if (!o.guard.endpointAllowed(endpoint)) return refusePolicy(req, socket, protocol, route.apiPath, endpoint, model);
 
-    const id = ++count;
+    const id = nextConnection();
     const conn = new WsConnection({ id, protocol, path: url, apiPath: route.apiPath, endpoint, model, guard: o.guard, recorder: o.recorder, source: upstream.sockets.source ?? 'upstream', nextId: o.nextId });
     const headers = upstreamHandshakeHeaders(req.headers);
     headers.authorization = `Bearer ${realKey}`;
-    const base = { connection: id, path: o.guard.maskText(url), provider: 'openai' as const, endpoint, model, headers: recordedHandshakeHeaders(req.headers, offered.others, o.guard.maskText) };
+    const base = { connection: id, path: o.guard.maskText(url), provider: 'openai' as const, endpoint, model, headers: recordedHandshakeHeaders(req.headers, offered.others, o.guard.maskText), host: route.host };
     let up: UpstreamSocket;
     try {
       up = await upstream.sockets.connect({ path: upstream.prefix + route.upstreamPath, headers, protocols: offered.others, maxPayload: o.maxBodyBytes }, conn.upstreamEvents);
