@@ -35,6 +35,8 @@ export interface Outcome {
   outputText?: string;
   body?: ReturnType<typeof recordedBody> | { json: RawJson };
   events?: StreamChunk[];
+  /** The upstream's events, when the agent received something else. */
+  upstreamEvents?: StreamChunk[];
   ttfbMs?: number;
   error?: ProxyError;
   denied?: boolean;
@@ -82,6 +84,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     headers: maskHeaderValues(recordableHeaders(up.headers), ctx.guard.maskText),
     body: outcome.body,
     events: outcome.events,
+    upstreamEvents: outcome.upstreamEvents,
     usage,
     usageEstimated: charge.usageEstimated,
     costUsd: charge.costUsd,

@@ -47,14 +47,12 @@ describe('chat stream', () => {
     expect(out).toEqual(events.map((e) => e.raw));
   });
 
-  it('puts text the masker still holds into a flush chunk just before the finish chunk', async () => {
+  it('holds the events a secret may be forming in, and releases them at the finish chunk: masked where it starts, the rest emptied', async () => {
     const events = [text('key: '), text(SECRET.slice(0, 20)), text(SECRET.slice(20)), finish('stop'), DONE];
     const { perEvent } = await feed(createResponseFilter({ exchange, scanner }), events);
-    const atFinish = perEvent[3];
-    expect(atFinish).toHaveLength(2);
-    expect(atFinish[1]).toBe(events[3].raw);
-    const flush = JSON.parse(parseEvent(atFinish[0]).data);
-    expect(flush).toEqual({ ...head, choices: [{ index: 0, delta: { content: '[REDACTED:openai-key]' }, logprobs: null, finish_reason: null }] });
+    expect(perEvent.slice(0, 3)).toEqual([[events[0].raw], [], []]);
+    expect(perEvent[3]).toEqual([events[1].raw.replace(SECRET.slice(0, 20), '[REDACTED:openai-key]'), events[2].raw.replace(SECRET.slice(20), ''), events[3].raw]);
+    expect(perEvent[4]).toEqual([DONE.raw]);
     expect(deltaText('chat', perEvent.flat(), 'text')).toBe('key: [REDACTED:openai-key]');
   });
 

@@ -1,10 +1,10 @@
 // One exchange of a WebSocket connection (one checked client event) from forwarding to its record: the server
 // events it received, its usage, and the single `response` line and `guard.finish` call it ends with.
 import { createStreamUsage, type StreamUsage } from '../../cost/usage.js';
-import type { StreamChunk } from '../../recording/format.js';
 import type { Recorder } from '../../recording/recorder.js';
 import type { ProxyError } from '../error-response.js';
 import { elapsed, transportOf } from '../record-exchange.js';
+import { StreamRecord } from '../stream-record.js';
 import type { Charge, Exchange, Guard, ResponseFilter } from '../types.js';
 import type { ClientRef } from './error-event.js';
 
@@ -18,7 +18,8 @@ export interface WsEnd {
 export class WsExchange {
   readonly filter: ResponseFilter | undefined;
   readonly usage: StreamUsage;
-  readonly events: StreamChunk[] = [];
+  /** The server events as the agent received them, and the upstream's when they differ. */
+  readonly record: StreamRecord;
   /** Item ids of this response's output (withheld with it when a tool call is refused). */
   readonly itemIds = new Set<string>();
   /** `response.created` was seen (so an `error` event is part of the stream, not the request's refusal). */
@@ -46,6 +47,7 @@ export class WsExchange {
     readonly ref: ClientRef = {},
   ) {
     this.filter = generating ? guard.openResponse(ex) : undefined;
+    this.record = new StreamRecord(guard.maskText, guard.masksResponses);
     this.usage = createStreamUsage(ex.provider, ex.apiPath);
   }
 
@@ -85,7 +87,8 @@ export class WsExchange {
           time: new Date().toISOString(),
           status: end.status,
           headers: {},
-          events: this.generating ? this.events : undefined,
+          events: this.generating ? this.record.events : undefined,
+          upstreamEvents: this.generating ? this.record.upstreamEvents() : undefined,
           usage,
           usageEstimated: charge.usageEstimated,
           costUsd: charge.costUsd,
