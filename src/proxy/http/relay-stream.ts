@@ -86,8 +86,7 @@ export async function relayStream(
   const filter = ctx.guard.openResponse(ex);
   const splitter = new SseSplitter();
   const usage = createStreamUsage(ex.provider, ex.apiPath);
-  const record = new StreamRecord(ctx.guard.maskText, ctx.guard.masksResponses);
-  const events = record.events;
+  const record = new StreamRecord((texts) => filter.forRecord(texts), ctx.guard.masksResponses);
   const unrelayed: string[] = []; // events read on after the agent left or a deny, for an output estimate
   const readOn = new ReadOn(ctx.abort);
   let firstMs: number | undefined;
@@ -95,8 +94,8 @@ export async function relayStream(
   let complete = false; // the upstream's stream reached its own end
   const outcome = (): Outcome => {
     const final = usage.final();
-    const outputText = final ? undefined : streamOutputText(ex.provider, ex.apiPath, [...events.map((e) => parseEvent(e.data).data), ...unrelayed]);
-    return { usage: usage.result(), usageFinal: final, cut: !complete && !final, outputText, events, upstreamEvents: record.upstreamEvents(), ttfbMs: ttfb(firstMs, ex), denied: filter.denied, error: agentLeft ? AGENT_GONE : undefined };
+    const outputText = final ? undefined : streamOutputText(ex.provider, ex.apiPath, [...record.agentTexts().map((e) => parseEvent(e).data), ...unrelayed]);
+    return { usage: usage.result(), usageFinal: final, cut: !complete && !final, outputText, stream: record, ttfbMs: ttfb(firstMs, ex), denied: filter.denied, error: agentLeft ? AGENT_GONE : undefined };
   };
   partial.outcome = outcome;
   // From here the agent leaving does not cancel the request at once: the read-on below decides.

@@ -6,9 +6,12 @@
 // rewritten in just the fields that change (stream-json.ts). A secret split over events is masked where
 // it starts, and the pieces of it in later events become empty, so the concatenated text of each channel
 // equals scanner.mask(the channel's whole text).
+import { randomBytes } from 'node:crypto';
 import type { Scanner } from '../../secrets/scan.js';
 import { ChannelText, renderRange, touched, type Released } from '../../secrets/stream-masker.js';
 import type { JsonPath, ValueEdit } from './json-edit.js';
+import { JsonUnescaper } from './json-unescape.js';
+import { UnclassifiableResponse } from './unclassifiable.js';
 import type { SseEvent } from './sse.js';
 import { editEvent } from './stream-json.js';
 
@@ -20,6 +23,11 @@ export interface Piece {
   /** The string; for `bytes`, the byte values as a latin1 string (one character a byte). */
   text: string;
   bytes?: boolean;
+  /**
+   * The text is JSON the client parses again (tool-call arguments): its escapes are decoded in a shadow of
+   * the channel, and a secret spelled with them refuses the answer (UnclassifiableResponse).
+   */
+  json?: boolean;
 }
 
 /** A piece whose text changed: its new text (latin1 for bytes). */
@@ -31,13 +39,28 @@ export interface Changed {
 export interface EventOptions {
   /** Edits to make whatever the pieces say (other fields masked as a whole). */
   edits?: ValueEdit[];
-  /** Further edits that follow from changed pieces (padding, logprob alternatives, byte arrays). */
+  /** Further edits that follow from changed pieces (logprob alternatives and byte arrays). */
   follow?: (changed: Changed[]) => ValueEdit[];
+  /**
+   * A padding field (OpenAI's `obfuscation`: random characters that normalise event sizes): when the event
+   * is rewritten, it is shortened or lengthened so the event keeps the byte size the upstream sent, as
+   * nearly as the padding allows.
+   */
+  padding?: { path: JsonPath; value: string };
 }
 
 interface Placed extends Piece {
   start: number;
   end: number;
+  /** For `json` pieces: where the decoded text sits in the channel's shadow. */
+  shadowEnd?: number;
+}
+
+/** The decoded view of a JSON-text channel, and which of its characters escapes produced. */
+interface Shadow {
+  text: ChannelText;
+  decoder: JsonUnescaper;
+  escaped: number[];
 }
 
 interface Queued {
@@ -58,6 +81,7 @@ export function pieceValue(piece: Piece, text: string): unknown {
 
 export class EventMasker {
   private readonly channels = new Map<string, ChannelText>();
+  private readonly shadows = new Map<string, Shadow>();
   private readonly queue: Queued[] = [];
 
   constructor(private readonly scanner: Scanner) {}
@@ -75,7 +99,7 @@ export class EventMasker {
       const channel = this.channel(p.channel);
       const start = channel.length;
       channel.append(p.text);
-      placed.push({ ...p, start, end: channel.length });
+      placed.push({ ...p, start, end: channel.length, shadowEnd: p.json ? this.shadowPush(p) : undefined });
     }
     if (placed.length === 0 && this.queue.length === 0 && !options.edits?.length) return [event.raw];
     this.queue.push({ event, pieces: placed, options });
@@ -92,13 +116,26 @@ export class EventMasker {
   /** Ends the channels `match` picks (no more text comes on them); returns what can go out now. */
   end(match: (channel: string) => boolean = () => true): Out[] {
     for (const [key, channel] of this.channels) if (match(key)) channel.end();
+    for (const [key, shadow] of this.shadows) if (match(key)) shadow.text.end();
     return this.drain();
   }
 
   /** Ends one channel, creating it if it carried no text yet. */
   close(channel: string): Out[] {
     this.channel(channel).end();
+    this.shadows.get(channel)?.text.end();
     return this.drain();
+  }
+
+  /** Adds a JSON piece's decoded text to its channel's shadow; returns the shadow's new end. */
+  private shadowPush(p: Piece): number {
+    let shadow = this.shadows.get(p.channel);
+    if (!shadow) this.shadows.set(p.channel, (shadow = { text: new ChannelText(this.scanner), decoder: new JsonUnescaper(), escaped: [] }));
+    const decoded = shadow.decoder.push(p.text);
+    const start = shadow.text.length;
+    shadow.text.append(decoded.text);
+    for (const at of decoded.escaped) shadow.escaped.push(start + at);
+    return shadow.text.length;
   }
 
   /** True once the channel has ended (more text on it would be an error). */
@@ -112,37 +149,60 @@ export class EventMasker {
     return c;
   }
 
+  private settled(p: Placed): boolean {
+    return p.end <= this.channels.get(p.channel)!.settled && (p.shadowEnd === undefined || p.shadowEnd <= this.shadows.get(p.channel)!.text.settled);
+  }
+
   private drain(): Out[] {
     let count = 0;
-    while (count < this.queue.length && this.queue[count].pieces.every((p) => p.end <= this.channels.get(p.channel)!.settled)) count++;
+    while (count < this.queue.length && this.queue[count].pieces.every((p) => this.settled(p))) count++;
     count = this.noCutFindings(count);
     if (count === 0) return [];
     const going = this.queue.splice(0, count);
+    for (const [key, end] of lastEnds(going, true)) this.checkShadow(key, this.shadows.get(key)!.text.release(end));
     const released = new Map<string, Released>();
     for (const [key, end] of lastEnds(going)) released.set(key, this.channels.get(key)!.release(end));
     return going.map((q) => render(q, released));
+  }
+
+  /** A secret in the decoded view that escapes helped spell: the client would rebuild it, so the answer is refused. */
+  private checkShadow(key: string, released: Released): void {
+    const escaped = this.shadows.get(key)!.escaped;
+    for (const f of released.findings) {
+      const from = released.from + f.start;
+      const to = released.from + f.end;
+      if (escaped.some((at) => at >= from && at < to)) throw new UnclassifiableResponse('the upstream sent a secret spelled with JSON escapes inside tool-call arguments');
+    }
+    while (escaped.length > 0 && escaped[0] < released.from + released.text.length) escaped.shift();
   }
 
   /** Fewer events when releasing `count` would cut a finding in two (a secret must go out from where it starts). */
   private noCutFindings(count: number): number {
     for (let moved = count > 0; moved && count > 0; ) {
       moved = false;
-      for (const [key, end] of lastEnds(this.queue.slice(0, count))) {
-        const cut = this.channels.get(key)!.straddling(end);
-        if (!cut) continue;
-        const at = this.queue.findIndex((q) => q.pieces.some((p) => p.channel === key && p.end > cut.matchStart));
-        count = Math.min(count, at);
-        moved = true;
+      for (const shadow of [false, true]) {
+        for (const [key, end] of lastEnds(this.queue.slice(0, count), shadow)) {
+          const cut = (shadow ? this.shadows.get(key)!.text : this.channels.get(key)!).straddling(end);
+          if (!cut) continue;
+          const at = this.queue.findIndex((q) => q.pieces.some((p) => p.channel === key && (shadow ? (p.shadowEnd ?? 0) : p.end) > cut.matchStart));
+          count = Math.min(count, at);
+          moved = true;
+        }
       }
     }
     return count;
   }
 }
 
-/** Per channel, the end of the last piece among these events. */
-function lastEnds(events: readonly Queued[]): Map<string, number> {
+/** Per channel, the end of the last piece among these events (in the channel, or in its shadow). */
+function lastEnds(events: readonly Queued[], shadow = false): Map<string, number> {
   const ends = new Map<string, number>();
-  for (const q of events) for (const p of q.pieces) ends.set(p.channel, p.end);
+  for (const q of events) {
+    for (const p of q.pieces) {
+      if (!shadow) ends.set(p.channel, p.end);
+      else if (p.shadowEnd !== undefined) ends.set(p.channel, p.shadowEnd);
+    }
+  }
   return ends;
 }
 
@@ -157,7 +217,22 @@ function render(q: Queued, released: ReadonlyMap<string, Released>): Out {
   }
   const edits = [...(q.options.edits ?? []), ...changed.map((c) => ({ path: c.piece.path, value: pieceValue(c.piece, c.text) }))];
   if (changed.length > 0 && q.options.follow) edits.push(...q.options.follow(changed));
-  return edits.length === 0 ? q.event.raw : editEvent(q.event, edits);
+  if (edits.length === 0) return q.event.raw;
+  const raw = editEvent(q.event, edits);
+  const padding = q.options.padding;
+  if (!padding) return raw;
+  const grown = Buffer.byteLength(raw) - Buffer.byteLength(q.event.raw);
+  if (grown === 0) return raw;
+  const value = grown > 0 ? padding.value.slice(0, Math.max(0, padding.value.length - grown)) : padding.value + randomPadding(-grown);
+  return editEvent(q.event, [...edits, { path: padding.path, value }]);
+}
+
+const PADDING_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomPadding(length: number): string {
+  let out = '';
+  for (const byte of randomBytes(length)) out += PADDING_CHARS[byte % PADDING_CHARS.length];
+  return out;
 }
 
 /**

@@ -11,6 +11,7 @@ import { createChatStream } from './stream-chat.js';
 import { parseEvent, SseSplitter } from './sse.js';
 import { createOtherStream, UNCLASSIFIABLE_CODE, UnclassifiableResponse, type StreamContext, type StreamHandler } from './stream-handler.js';
 import { maskJsonText, withoutBom } from './stream-json.js';
+import { maskEventsForRecord } from './record-mask.js';
 import type { DecideToolCalls } from './stream-outbox.js';
 import { createResponsesStream, REALTIME_DIALECT } from './stream-responses.js';
 import type { Exchange, ResponseFilter } from '../types.js';
@@ -21,6 +22,8 @@ export interface ResponseFilterOptions {
   scanner: Scanner;
   /** Decides on the complete tool calls of one response (or one held call); undefined when the policy has no response rules. */
   decideToolCalls?: DecideToolCalls;
+  /** What the session file masks (every secret the session knows); default `scanner`. */
+  recordScanner?: Scanner;
 }
 
 export const FILTER_ERROR_CODE = 'guardrun_filter_error';
@@ -132,6 +135,30 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
     },
     event: (e) => run((s) => s.event(e)),
     end: () => run((s) => s.end()),
+    async forRecord(texts) {
+      const scanner = o.recordScanner ?? o.scanner;
+      // Lines other than data (comments, `id:`, `event:`) and anything the handler left are masked as text after.
+      const finish = (out: string[]): string[] => out.map((t) => scanner.mask(t).text);
+      try {
+        // The API's own handler, judging nothing: the file masks what the agent's stream masks.
+        const s = openStream({ ...o, scanner, decideToolCalls: undefined });
+        const out: string[] = [];
+        for (const text of texts) {
+          await s.event(parseEvent(text));
+          out.push(...s.outbox.take());
+        }
+        await s.end();
+        out.push(...s.outbox.take());
+        if (out.length === texts.length && !s.outbox.closed) return finish(out);
+      } catch {
+        // a shape the handler refuses: masked field by field below
+      }
+      try {
+        return finish(maskEventsForRecord(texts, scanner));
+      } catch {
+        return finish([...texts]);
+      }
+    },
     async body(text) {
       try {
         const json = parseJson(text);

@@ -63,7 +63,8 @@ export function createAnthropicStream(ctx: StreamContext): StreamHandler {
       if (!block) throw new UnclassifiableResponse(`the upstream sent tool input for block ${key}, which did not start as a tool call`);
       block.json += text;
     }
-    const pieces: Piece[] = text === '' ? [] : [{ channel: key, path: ['delta', field], text }];
+    const json = field === 'partial_json'; // tool input: JSON the client parses again
+    const pieces: Piece[] = text === '' ? [] : [{ channel: key, path: ['delta', field], text, ...(json ? { json } : {}) }];
     core.put(e, data, pieces);
   }
 

@@ -62,8 +62,8 @@ export function createChatStream(ctx: StreamContext): StreamHandler {
   function choicePieces(choice: Obj, index: number, at: JsonPath, starts: { value: boolean }): Piece[] {
     const pieces: Piece[] = [];
     const channel = (field: string): string => `${index}:${field}`;
-    const text = (value: unknown, field: string, path: JsonPath): void => {
-      if (typeof value === 'string' && value !== '') pieces.push({ channel: channel(field), path, text: value });
+    const text = (value: unknown, field: string, path: JsonPath, json = false): void => {
+      if (typeof value === 'string' && value !== '') pieces.push({ channel: channel(field), path, text: value, ...(json ? { json } : {}) });
     };
     text(choice.text, 'text', [...at, 'text']);
     const delta = choice.delta;
@@ -84,7 +84,7 @@ export function createChatStream(ctx: StreamContext): StreamHandler {
             if (typeof fn?.name === 'string' && fn.name !== '' && !call.names.includes(fn.name)) call.names.push(fn.name);
             if (typeof fn?.[field] === 'string') call.arguments += fn[field];
           }
-          if (fn) text(fn[field], `tool:${j}`, [...at, 'delta', 'tool_calls', k, holder, field]);
+          if (fn) text(fn[field], `tool:${j}`, [...at, 'delta', 'tool_calls', k, holder, field], !custom);
         });
       }
       const legacy = delta.function_call;
@@ -94,7 +94,7 @@ export function createChatStream(ctx: StreamContext): StreamHandler {
           if (typeof legacy.name === 'string' && legacy.name !== '' && !call.names.includes(legacy.name)) call.names.push(legacy.name);
           if (typeof legacy.arguments === 'string') call.arguments += legacy.arguments;
         }
-        text(legacy.arguments, 'legacy', [...at, 'delta', 'function_call', 'arguments']);
+        text(legacy.arguments, 'legacy', [...at, 'delta', 'function_call', 'arguments'], true);
       }
     }
     const logprobs = choice.logprobs;

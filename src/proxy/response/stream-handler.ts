@@ -3,8 +3,9 @@
 import type { Provider } from '../../providers.js';
 import type { Scanner } from '../../secrets/scan.js';
 import type { ProxyError } from '../error-response.js';
-import { EventMasker, type Changed, type Out, type Piece } from './event-masker.js';
+import { EventMasker, type Changed, type EventOptions, type Out, type Piece } from './event-masker.js';
 import { pathKey, type ValueEdit } from './json-edit.js';
+import { UnclassifiableResponse } from './unclassifiable.js';
 import { logprobFollow } from './logprobs.js';
 import { anthropicErrorEvent, chatErrorEvent } from './stream-error-event.js';
 import { isObj, jsonMaskEdits, maskWholeEvent, type Obj } from './stream-json.js';
@@ -28,14 +29,7 @@ export interface StreamHandler {
   end(): Promise<void>;
 }
 
-export const UNCLASSIFIABLE_CODE = 'guardrun_unclassifiable_response';
-
-/**
- * The upstream sent something guardrun cannot classify with certainty (a tool call it could not have
- * judged, text after the end of its channel, an `event:` name that contradicts the data's `type`): the
- * rest of the answer is withheld with an error event instead of being relayed unfiltered.
- */
-export class UnclassifiableResponse extends Error {}
+export { UNCLASSIFIABLE_CODE, UnclassifiableResponse } from './unclassifiable.js';
 
 /** The event kind: the data's `type` (what the SDKs dispatch on), which an `event:` name must not contradict. */
 export function eventKind(e: SseEvent, data: Obj | undefined): string {
@@ -58,34 +52,14 @@ export function parseObject(data: string): Obj | undefined {
   }
 }
 
-const OBFUSCATION_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/**
- * `obfuscation` (OpenAI's stream padding: random characters that normalise event sizes) resized after
- * masking, so that the event's size stays what the upstream sent as nearly as the padding allows.
- */
-export function obfuscationFollow(data: Obj): (changed: Changed[]) => ValueEdit[] {
-  return (changed) => {
-    if (typeof data.obfuscation !== 'string') return [];
-    let grown = 0;
-    for (const c of changed) {
-      const before = c.piece.bytes ? c.piece.text.length * 4 : JSON.stringify(c.piece.text).length;
-      const after = c.piece.bytes ? c.text.length * 4 : JSON.stringify(c.text).length;
-      grown += after - before;
-    }
-    const padding = data.obfuscation;
-    if (grown >= 0) return [{ path: ['obfuscation'], value: padding.slice(0, Math.max(0, padding.length - grown)) }];
-    let extra = '';
-    for (let i = 0; i < -grown; i++) extra += OBFUSCATION_CHARS[Math.floor(Math.random() * OBFUSCATION_CHARS.length)];
-    return [{ path: ['obfuscation'], value: padding + extra }];
-  };
+/** The follow-up edits of a delta event's data: logprobs consistent with masked tokens. */
+export function deltaFollow(data: Obj): (changed: Changed[]) => ValueEdit[] {
+  return logprobFollow(data);
 }
 
-/** The follow-up edits of an event's data: logprobs consistent with masked tokens, padding resized. */
-export function deltaFollow(data: Obj): (changed: Changed[]) => ValueEdit[] {
-  const logprobs = logprobFollow(data);
-  const padding = obfuscationFollow(data);
-  return (changed) => [...logprobs(changed), ...padding(changed)];
+/** OpenAI's `obfuscation` padding of an event, if it has one (resized when the event is rewritten). */
+export function paddingOf(data: Obj | undefined): EventOptions['padding'] {
+  return typeof data?.obfuscation === 'string' ? { path: ['obfuscation'], value: data.obfuscation } : undefined;
 }
 
 /** The event masker and the outbox of one stream, in that order. */
@@ -109,7 +83,7 @@ export class StreamCore {
       if (found === undefined) throw new UnclassifiableResponse('the upstream sent a stream event with a secret in a JSON key');
       edits = found;
     }
-    this.out(this.masker.push(e, pieces, { edits, follow }));
+    this.out(this.masker.push(e, pieces, { edits, follow, padding: paddingOf(data) }));
   }
 
   /** An event that carries whole text (or none): masked as a unit, in its turn. */

@@ -66,7 +66,40 @@ export function jsonMaskEdits(value: unknown, scanner: Scanner, skip?: ReadonlyS
     const key = pathKey(edit.path);
     if (!skip?.has(key)) byPath.set(key, edit);
   }
+  for (const edit of nestedJsonEdits(value, scanner)) {
+    const key = pathKey(edit.path);
+    if (!skip?.has(key)) byPath.set(key, edit);
+  }
   return outermost([...byPath.values()]);
+}
+
+/**
+ * Strings that are JSON texts with escapes (tool-call arguments the client parses again, where `\u0073k-…`
+ * becomes `sk-…`): each is parsed and masked as JSON; one that hides a secret is written back re-serialised.
+ */
+function nestedJsonEdits(value: unknown, scanner: Scanner): ValueEdit[] {
+  const edits: ValueEdit[] = [];
+  const stack: Array<{ v: unknown; path: JsonPath; depth: number }> = [{ v: value, path: [], depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (depth > 0 && v.includes('\\') && /^\s*[[{]/.test(v)) {
+        let nested: unknown;
+        try {
+          nested = JSON.parse(v);
+        } catch {
+          continue;
+        }
+        const masked = maskJson(nested, scanner);
+        if (masked.findings.length > 0) edits.push({ path, value: JSON.stringify(masked.value) });
+      }
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ v: item, path: [...path, i], depth: depth + 1 }));
+    } else if (isObj(v)) {
+      for (const [key, child] of Object.entries(v)) stack.push({ v: child, path: [...path, key], depth: depth + 1 });
+    }
+  }
+  return edits;
 }
 
 /** Drops edits inside the value of another edit (that one replaces them all). */

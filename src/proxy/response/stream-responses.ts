@@ -116,7 +116,9 @@ export function createResponsesStream(ctx: StreamContext, dialect: ResponsesDial
       call.deltas += text;
     }
     const key = channelKey(kind.slice(0, -'.delta'.length), data);
-    const pieces: Piece[] = [{ channel: key, path: ['delta'], text }, ...logprobPieces(data.logprobs, ['logprobs'], `${key}|logprobs`)];
+    // Function and MCP call arguments are JSON the client parses again; a custom tool's input is plain text.
+    const json = kind === 'response.function_call_arguments.delta' || kind === 'response.mcp_call_arguments.delta';
+    const pieces: Piece[] = [{ channel: key, path: ['delta'], text, ...(json ? { json } : {}) }, ...logprobPieces(data.logprobs, ['logprobs'], `${key}|logprobs`)];
     core.put(e, data, pieces, deltaFollow(data));
   }
 

@@ -7,6 +7,7 @@ import { elapsed, transportOf } from '../record-exchange.js';
 import { StreamRecord } from '../stream-record.js';
 import type { Charge, Exchange, Guard, ResponseFilter } from '../types.js';
 import type { ClientRef } from './error-event.js';
+import { parseEvent } from '../response/sse.js';
 
 export interface WsEnd {
   /** What the exchange ended as: the HTTP-like status (200 streamed, or an upstream error event's `status`). */
@@ -47,7 +48,8 @@ export class WsExchange {
     readonly ref: ClientRef = {},
   ) {
     this.filter = generating ? guard.openResponse(ex) : undefined;
-    this.record = new StreamRecord(guard.maskText, guard.masksResponses);
+    const filter = this.filter;
+    this.record = new StreamRecord(async (texts) => (filter ? messagesForRecord(filter, texts) : texts.map(guard.maskText)), guard.masksResponses);
     this.usage = createStreamUsage(ex.provider, ex.apiPath);
   }
 
@@ -80,15 +82,16 @@ export class WsExchange {
     void this.guard
       .finish(this.ex, { status: end.error?.status ?? end.status, usage, usageFinal: this.usage.final(), forwarded: true, cut, denied })
       .catch(() => ({}) as Charge)
-      .then((charge: Charge) => {
+      .then(async (charge: Charge) => {
+        const pending = this.generating ? this.record.finish() : {};
+        const stream = pending instanceof Promise ? await pending : pending;
         this.recorder.write({
           type: 'response',
           id: this.ex.id,
           time: new Date().toISOString(),
           status: end.status,
           headers: {},
-          events: this.generating ? this.record.events : undefined,
-          upstreamEvents: this.generating ? this.record.upstreamEvents() : undefined,
+          ...stream,
           usage,
           usageEstimated: charge.usageEstimated,
           costUsd: charge.costUsd,
@@ -106,4 +109,11 @@ export class WsExchange {
         });
       });
   }
+}
+
+/** WebSocket messages masked for the file as one stream: each passes the filter as the SSE event it is wrapped in. */
+async function messagesForRecord(filter: ResponseFilter, messages: readonly string[]): Promise<string[]> {
+  const wrapped = messages.map((m) => `data: ${m.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`);
+  const out = await filter.forRecord(wrapped);
+  return out.map((text, i) => (text === wrapped[i] ? messages[i] : parseEvent(text).data));
 }
