@@ -96,6 +96,7 @@ export const FETCH_AGENT = [process.execPath, join(import.meta.dirname, 'fetch-a
 
 export interface GuardedRun {
   exitCode: number | undefined;
+  stdout: string;
   stderr: string;
   results: AgentResult[];
   /** The session file's lines. */
@@ -118,7 +119,7 @@ export async function runGuarded(o: { upstream: string; dir: string; name: strin
   } catch {
     results = [];
   }
-  return { exitCode: r.exitCode, stderr: String(r.stderr), results, session: readLines(sessionFile), sessionText };
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), results, session: readLines(sessionFile), sessionText };
 }
 
 /** The agent's bytes of one result as text. */
