@@ -39,6 +39,7 @@ const OPENAI: Record<string, (key: string) => Script> = {
   'chat logprob tokens': (k) => sse([...cut(k, 9).map((p) => chat({ content: p }, { logprobs: { content: [entry(p)], refusal: null } })), ...chatEnd]),
   'chat logprob bytes only': (k) => sse([...cut(k, 9).map((p) => chat({ content: 'x' }, { logprobs: { content: [{ token: 'x', logprob: -1, bytes: [...Buffer.from(p)], top_logprobs: [] }] } })), ...chatEnd]),
   'chat alternatives only': (k) => sse([...cut(k, 9).map((p) => chat({ content: 'x' }, { logprobs: { content: [{ token: 'x', logprob: -1, top_logprobs: [{ token: 'x', logprob: -1 }, { token: p, logprob: -3 }] }] } })), ...chatEnd]),
+  'chat key whole in an alternative': (k) => sse([chat({ content: 'ok' }, { logprobs: { content: [{ ...entry('ok'), top_logprobs: [{ token: 'ok', logprob: -1 }, { token: k, logprob: -9 }] }] } }), ...chatEnd]),
   'chat JSON-escaped key in one event': (k) => sse([`data: {"id":"c","choices":[{"index":0,"delta":{"content":"${escaped(k)}"},"finish_reason":null}]}`, ...chatEnd]),
   'chat JSON-escaped key over events': (k) => sse([...cut(escaped(k), 5).map((p) => `data: {"id":"c","choices":[{"index":0,"delta":{"content":"${p}"},"finish_reason":null}]}`), ...chatEnd]),
   'chat escaped key in an id': (k) => sse([`data: {"id":"${escaped(k)}","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}`, ...chatEnd]),

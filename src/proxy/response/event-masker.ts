@@ -156,10 +156,11 @@ export class EventMasker {
   private drain(): Out[] {
     let count = 0;
     while (count < this.queue.length && this.queue[count].pieces.every((p) => this.settled(p))) count++;
+    if (count === 0) return [];
     count = this.noCutFindings(count);
     if (count === 0) return [];
     const going = this.queue.splice(0, count);
-    for (const [key, end] of lastEnds(going, true)) this.checkShadow(key, this.shadows.get(key)!.text.release(end));
+    if (this.shadows.size > 0) for (const [key, end] of lastEnds(going, true)) this.checkShadow(key, this.shadows.get(key)!.text.release(end));
     const released = new Map<string, Released>();
     for (const [key, end] of lastEnds(going)) released.set(key, this.channels.get(key)!.release(end));
     return going.map((q) => render(q, released));
@@ -178,9 +179,9 @@ export class EventMasker {
 
   /** Fewer events when releasing `count` would cut a finding in two (a secret must go out from where it starts). */
   private noCutFindings(count: number): number {
-    for (let moved = count > 0; moved && count > 0; ) {
+    for (let moved = true; moved && count > 0; ) {
       moved = false;
-      for (const shadow of [false, true]) {
+      for (const shadow of this.shadows.size > 0 ? [false, true] : [false]) {
         for (const [key, end] of lastEnds(this.queue.slice(0, count), shadow)) {
           const cut = (shadow ? this.shadows.get(key)!.text : this.channels.get(key)!).straddling(end);
           if (!cut) continue;

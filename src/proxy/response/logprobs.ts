@@ -2,10 +2,11 @@
 // from them. Where they appear (OpenAI API reference): Chat Completions `choices[].logprobs.content` and
 // `.refusal` (entries `{ token, logprob, bytes, top_logprobs: [{ token, logprob, bytes }] }`), the Responses
 // API's `logprobs` on `response.output_text.delta`/`.done` and on output text content, legacy Completions
-// `choices[].logprobs.tokens` (with `top_logprobs` objects keyed by token). Each list is a text channel of
-// its own (its tokens in order), and so is its `bytes` (one latin1 character a byte) and each rank of
-// alternatives. When a token is masked, its `bytes` follow it and its alternatives are dropped (they
-// include the sampled token); see docs/security.md.
+// `choices[].logprobs.tokens` (with `top_logprobs` objects keyed by token). Each list's tokens are a text
+// channel of their own, and so are their `bytes` (one latin1 character a byte): the two ways a client rebuilds
+// the text. The alternatives (`top_logprobs`) are candidates at one position each, not a text: each is masked
+// on its own like any other string, and when a token is masked its alternatives are dropped (they include the
+// sampled token) and its `bytes` follow it; see docs/security.md.
 import type { Scanner } from '../../secrets/scan.js';
 import { maskPiecesOnce, type Changed, type Piece } from './event-masker.js';
 import { pathKey, type JsonPath, type ValueEdit } from './json-edit.js';
@@ -21,17 +22,12 @@ function entryPieces(entry: Obj, path: JsonPath, channel: string, out: Piece[]):
   }
 }
 
-/** The pieces of a list of logprob entries at `at` (tokens, their bytes, each rank of alternatives). */
+/** The pieces of a list of logprob entries at `at` (the tokens and their bytes). */
 export function logprobPieces(entries: unknown, at: JsonPath, channel: string): Piece[] {
   const pieces: Piece[] = [];
   if (!Array.isArray(entries)) return pieces;
   entries.forEach((entry, j) => {
-    if (!isObj(entry)) return;
-    entryPieces(entry, [...at, j], channel, pieces);
-    if (!Array.isArray(entry.top_logprobs)) return;
-    entry.top_logprobs.forEach((alt, k) => {
-      if (isObj(alt)) entryPieces(alt, [...at, j, 'top_logprobs', k], `${channel}|top${k}`, pieces);
-    });
+    if (isObj(entry)) entryPieces(entry, [...at, j], channel, pieces);
   });
   return pieces;
 }

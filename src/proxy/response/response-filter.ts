@@ -161,10 +161,10 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
     },
     async body(text) {
       try {
-        const json = parseJson(text);
         // A stream answer labelled as something else: the client still reads it as a stream.
-        if (json === undefined && looksLikeSse(text)) return await streamBody(text);
+        if (looksLikeSse(text) && parseJson(text) === undefined) return await streamBody(text);
         if (o.decideToolCalls) {
+          const json = parseJson(text);
           const calls = json === undefined ? [] : extractToolCalls(json);
           if (calls.length > 0) {
             const verdict = await o.decideToolCalls(calls);

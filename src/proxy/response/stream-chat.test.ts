@@ -89,4 +89,16 @@ describe('chat stream', () => {
     expect(texts.join('')).toBe('a [REDACTED:openai-key]');
     expect(out).toContain(comment.raw);
   });
+
+  it('refuses more text or tool-call deltas for a finished choice, and lets empty ones pass', async () => {
+    const empty = chunk([{ index: 0, delta: { content: '', tool_calls: null }, logprobs: null, finish_reason: 'stop' }]);
+    const quiet = await feed(createResponseFilter({ exchange, scanner }), [text('hi'), finish('stop'), empty, DONE]);
+    expect(quiet.out).toEqual([text('hi').raw, finish('stop').raw, empty.raw, DONE.raw]);
+    for (const late of [toolArgs('; rm -rf /"}'), text(' more')]) {
+      const filter = createResponseFilter({ exchange, scanner, decideToolCalls: async () => ({ allow: true }) });
+      const { out } = await feed(filter, [toolStart('shell'), toolArgs('{"cmd":"echo hi'), finish('tool_calls'), late, DONE]);
+      expect(filter.closed).toBe(true);
+      expect(JSON.parse(parseEvent(out.at(-1)!).data).error).toMatchObject({ code: 'guardrun_unclassifiable_response', message: expect.stringContaining('after its finish_reason') });
+    }
+  });
 });

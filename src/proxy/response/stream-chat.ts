@@ -115,7 +115,8 @@ export function createChatStream(ctx: StreamContext): StreamHandler {
       const index = typeof choice.index === 'number' ? choice.index : position;
       const own = choicePieces(choice, index, ['choices', position], starts);
       const delta = isObj(choice.delta) ? choice.delta : {};
-      if (finished.has(index) && (own.length > 0 || delta.tool_calls !== undefined || delta.function_call !== undefined)) {
+      const calls = (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) || isObj(delta.function_call);
+      if (finished.has(index) && (own.length > 0 || calls)) {
         throw new UnclassifiableResponse(`the upstream continued choice ${index} after its finish_reason`);
       }
       pieces.push(...own);

@@ -78,9 +78,11 @@ export class StreamCore {
   /** An event with text pieces (masked across events); every other string in it is masked as a whole. */
   put(e: SseEvent, data: Obj | undefined, pieces: Piece[], follow?: (changed: Changed[]) => ValueEdit[]): void {
     let edits: ValueEdit[] = [];
-    if (data && (e.data.includes('\\') || this.ctx.scanner.find(e.data).length > 0)) {
+    // Without escapes every string stands in the raw text as it is, where the last pass over each event the agent
+    // gets (Guard.maskOutgoing) finds a whole secret in any field; with escapes, each string is read decoded here.
+    if (data && e.data.includes('\\')) {
       const found = jsonMaskEdits(data, this.ctx.scanner, new Set(pieces.map((p) => pathKey(p.path))), false);
-      if (found === undefined) throw new UnclassifiableResponse('the upstream sent a stream event with a secret in a JSON key');
+      if (found === undefined) throw new UnclassifiableResponse('the upstream sent a stream event with a secret written with escapes in a JSON key');
       edits = found;
     }
     this.out(this.masker.push(e, pieces, { edits, follow, padding: paddingOf(data) }));

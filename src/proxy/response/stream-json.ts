@@ -4,7 +4,7 @@
 // padding, key order, escapes and the other fields keep their bytes.
 import { maskJson } from '../../secrets/mask.js';
 import { applyFindings, type Scanner } from '../../secrets/scan.js';
-import { applyTextEdits, editJson, pathKey, setValues, valueTextEdits, type JsonPath, type TextEdit, type ValueEdit } from './json-edit.js';
+import { applyTextEdits, editJson, pathKey, valueTextEdits, type JsonPath, type TextEdit, type ValueEdit } from './json-edit.js';
 import { logprobSequenceEdits } from './logprobs.js';
 import { sseField, sseLines, type SseEvent } from './sse.js';
 
@@ -23,7 +23,7 @@ export function withoutBom(text: string): string {
 
 const looksLikeJson = (text: string): boolean => /^\s*[[{"]/.test(text);
 
-/** A string in a secret failed to be located by its JSON Pointer: mask that path's value. */
+/** The path a JSON Pointer (RFC 6901, as maskJson reports findings) names in `root`: array positions as numbers. */
 function pointerPath(root: unknown, pointer: string): JsonPath {
   const path: Array<string | number> = [];
   let at: unknown = root;
@@ -108,6 +108,9 @@ export function outermost(edits: ValueEdit[]): ValueEdit[] {
   return edits.filter((e) => !e.path.some((_, n) => n < e.path.length && keys.has(pathKey(e.path.slice(0, n)))));
 }
 
+/** A logprob list (`"logprobs": [` or `{`, legacy `"tokens": [`): its tokens are masked as the text they spell. */
+const LOGPROB_LIST = /"(?:logprobs|tokens)"\s*:\s*[[{]/;
+
 const findingEdits = (findings: ReturnType<Scanner['find']>): TextEdit[] => findings.map((f) => ({ start: f.start, end: f.end, text: `[REDACTED:${f.detector}]` }));
 
 /**
@@ -118,7 +121,7 @@ const findingEdits = (findings: ReturnType<Scanner['find']>): TextEdit[] => find
  */
 export function maskTextEdits(text: string, scanner: Scanner): TextEdit[] | { replace: string } {
   const body = withoutBom(text);
-  if (!text.includes('\\') && !text.includes('logprob')) {
+  if (!text.includes('\\') && !LOGPROB_LIST.test(text)) {
     const findings = scanner.find(text);
     if (findings.length === 0) return [];
     if (!looksLikeJson(body)) return findingEdits(findings);
@@ -244,4 +247,3 @@ export function parseData(e: SseEvent): Obj | undefined {
   }
 }
 
-export { setValues };
