@@ -1,9 +1,14 @@
 // The child guardrun runs in the bench: tells the bench where guardrun's proxy listens and which dummy key
-// to use (one JSON line on stdout), then waits until stdin closes or SIGTERM.
+// to use, for each provider it has a key for (one JSON line on stdout), then waits until stdin closes or SIGTERM.
 import { fstatSync } from 'node:fs';
 
 process.stdout.write(
-  `${JSON.stringify({ OPENAI_BASE_URL: process.env.OPENAI_BASE_URL ?? null, OPENAI_API_KEY: process.env.OPENAI_API_KEY ?? null })}\n`,
+  `${JSON.stringify({
+    OPENAI_BASE_URL: process.env.OPENAI_BASE_URL ?? null,
+    OPENAI_API_KEY: process.env.OPENAI_API_KEY ?? null,
+    ANTHROPIC_BASE_URL: process.env.ANTHROPIC_BASE_URL ?? null,
+    ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY ?? null,
+  })}\n`,
 );
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGHUP', () => process.exit(0));

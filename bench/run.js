@@ -15,6 +15,7 @@ import { startupTimes } from './startup.js';
 import { summarize, ratios } from './summarize.js';
 import { renderTables, checks } from './report.js';
 import { machineInfo } from './machine.js';
+import { measureTransparency, renderTransparency } from './transparency.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -205,14 +206,23 @@ async function main() {
   } catch {
     // guardrun not run, or it wrote no file
   }
+  log('stream transparency');
+  const transparency = warm.some((t) => t.name === 'guardrun')
+    ? await measureTransparency({ gapMs: 20, rounds: quick ? 1 : 3, cwd: scratch, bin: guardrunBin, log }).catch((error) => {
+        skipped['stream transparency'] = error.message;
+        return null;
+      })
+    : null;
   log('start-up times');
   const startup = await startupTimes({ runs: settings.startupRuns, withGuardrun: warm.some((t) => t.name === 'guardrun'), cwd: scratch, bin: guardrunBin });
 
   const names = warm.map((t) => t.name);
   const summary = summarize(names, rounds, memory);
   const labels = Object.fromEntries(warm.map((t) => [t.name, t.label]));
-  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, agentExact, startup, sessionFileMb, rounds };
-  const report = `${renderTables(result)}\n\n${checks(result).join('\n')}\n`;
+  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, agentExact, startup, sessionFileMb, transparency, rounds };
+  const streamsTable = transparency ? `\n\n${renderTransparency(transparency)}` : '';
+  const streamsCheck = transparency ? [`${transparency.totals.guardrun.bytesChanged === 0 ? 'PASS' : 'MISS'} clean streams reach the agent byte for byte (${transparency.totals.guardrun.bytesChanged} bytes changed)`] : [];
+  const report = `${renderTables(result)}${streamsTable}\n\n${[...checks(result), ...streamsCheck].join('\n')}\n`;
   process.stdout.write(`\n${report}`);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

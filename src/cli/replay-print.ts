@@ -30,7 +30,8 @@ export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
     if (v.requestBody) out.push(indent(`request  ${bodyText(v.requestBody)}`, 5));
     if (v.responseBody) out.push(indent(`response ${bodyText(v.responseBody)}`, 5));
     if (v.responseText !== undefined) out.push(indent(`response (stream, assembled) ${v.responseText === '' ? '(no text)' : v.responseText}`, 5));
-    if (v.responseEvents) out.push(indent(`response (stream, ${v.responseEvents.length} events)\n${eventsText(v.responseEvents)}`, 5));
+    if (v.responseEvents) out.push(indent(`response (stream, ${v.responseEvents.length} events${v.upstreamEvents ? ', as the agent received it' : ''})\n${eventsText(v.responseEvents)}`, 5));
+    if (v.upstreamEvents) out.push(indent(`upstream (stream, ${v.upstreamEvents.length} events, as the upstream sent it)\n${eventsText(v.upstreamEvents)}`, 5));
   }
   out.push(...egressSection(doc, c));
   out.push('', totalsLine(doc, c), chainLine(doc.chain, c));
@@ -180,6 +181,7 @@ function notesOf(v: ExchangeView): string[] {
   if (v.costEstimated) notes.push(v.usage ? 'cost estimated: the answer was cut before its final usage' : 'cost estimated: the provider reported no usage');
   if (v.priceIsGuess) notes.push(`price guessed: no price is known for ${v.model ?? 'this model'}, priced as ${v.priceEntry ?? 'its family'}`);
   if (v.tier) notes.push(`billed at the ${v.tier} tier`);
+  if (v.streamChanged) notes.push('stream: the agent received other events than the upstream sent (masked or withheld); --events shows both');
   return notes;
 }
 

@@ -64,6 +64,11 @@ export interface ResponseFilter {
   end(): Promise<string[]>;
   /** A whole (non-stream) text body; a replacement, or an error to answer instead. */
   body(text: string): Promise<{ text: string } | { error: ProxyError }>;
+  /**
+   * Raw event texts of this answer's stream masked for the session file as one stream (a secret split over
+   * events is masked too), with every secret the session knows; one text out for each in. Never rejects.
+   */
+  forRecord(events: readonly string[]): Promise<string[]>;
 }
 
 export interface ExchangeResult {

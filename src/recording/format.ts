@@ -124,6 +124,8 @@ export interface ResponseEvent {
   headers: Record<string, string>;
   body?: RecordedBody;
   events?: StreamChunk[];
+  /** The upstream's events, only when `events` (what the agent received) differ from them: masking rewrote an event, guardrun withheld or added one. */
+  upstreamEvents?: StreamChunk[];
   /** Usage the provider reported (for an answer cut short, what arrived before the cut). */
   usage?: TokenUsage;
   /** Usage guardrun estimated because the provider reported none, or only part of it. */

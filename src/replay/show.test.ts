@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeSession } from './show.js';
-import { fixtureText, readFixture } from './test-session.js';
+import { parseSession } from '../recording/reader.js';
+import { chatRequest, chatResponse, fixtureText, readFixture, sealEvents, startEvent } from './test-session.js';
 
 const NAMES = ['plain.jsonl', 'streamed.jsonl', 'denied.jsonl', 'approved.jsonl', 'anthropic.jsonl', 'truncated.jsonl', 'tampered.jsonl'];
 
@@ -77,6 +78,17 @@ describe('describeSession on the golden files', () => {
     expect(full.responseEvents).toBeUndefined();
     expect(describeSession(readFixture('streamed.jsonl'), { events: true }).exchanges[0].responseEvents).toEqual(response.events);
     expect(full.requestBody).toEqual(raw('streamed.jsonl').find((l) => l.type === 'request')!.body);
+  });
+
+  it('--events shows the upstream\'s events next to the agent\'s when they differ, and the timeline notes it', () => {
+    const agent = [{ t: 0, data: 'data: {"choices":[{"index":0,"delta":{"content":"key [REDACTED:openai-key]"}}]}\n\n' }];
+    const upstream = [{ t: 0, data: 'data: {"choices":[{"index":0,"delta":{"content":"key [REDACTED:openai-key]"}}]}\n\n' }, { t: 1, data: 'data: {"choices":[{"index":0,"delta":{"content":""}}]}\n\n' }];
+    const text = sealEvents([startEvent(), chatRequest(1, 'hi', { stream: true }), chatResponse(1, '', { body: undefined, events: agent, upstreamEvents: upstream })]);
+    const session = parseSession(text, 'x.jsonl');
+    const shown = describeSession(session).exchanges[0];
+    expect(shown.streamChanged).toBe(true);
+    expect(shown.upstreamEvents).toBeUndefined();
+    expect(describeSession(session, { events: true }).exchanges[0]).toMatchObject({ responseEvents: agent, upstreamEvents: upstream });
   });
 
   it('the tampered file reads, with its broken chain in the document', () => {

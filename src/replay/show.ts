@@ -55,8 +55,12 @@ export interface ExchangeView {
   responseBody?: RecordedBody;
   /** With `--full`, for a streamed answer: its text and tool calls, assembled from the events. */
   responseText?: string;
-  /** With `--events`: a streamed answer's events as recorded. */
+  /** With `--events`: a streamed answer's events as recorded (as the agent received them). */
   responseEvents?: StreamChunk[];
+  /** With `--events`: the upstream's events, when the agent received something else (masked, held or withheld events). */
+  upstreamEvents?: StreamChunk[];
+  /** The agent's stream differs from the upstream's (the recording has both). */
+  streamChanged?: boolean;
 }
 
 export interface ShowTotals {
@@ -208,12 +212,16 @@ function viewOf(ex: RecordedExchange, start: number, options: DescribeOptions): 
     tier: res?.tier,
     ttfbMs: res?.ttfbMs,
     durationMs: res?.durationMs,
+    streamChanged: res?.upstreamEvents ? true : undefined,
   };
   if (options.full) {
     view.requestBody = req?.body;
     view.responseBody = res?.body;
     if (req && res?.events) view.responseText = streamText(req.provider, apiPathOf(req), res.events.map((e) => e.data));
   }
-  if (options.events) view.responseEvents = res?.events;
+  if (options.events) {
+    view.responseEvents = res?.events;
+    view.upstreamEvents = res?.upstreamEvents;
+  }
   return view;
 }

@@ -11,9 +11,11 @@ type Obj = Record<string, unknown>;
 
 /** Tool calls of a recorded response; `apiPath` is the provider path (`/v1/chat/completions`, `/v1/messages`). */
 export function recordedToolCalls(provider: Provider, apiPath: string, response: ResponseEvent): ToolCall[] {
+  // The upstream's events when they differ from the agent's: they hold the calls guardrun withheld too.
+  const events = response.upstreamEvents ?? response.events;
   // WebSocket events are recorded as message texts, not SSE: read each as the data of an event.
-  if (response.events && response.transport === 'websocket') return messageToolCalls(provider, apiPath, response.events.map((e) => e.data));
-  if (response.events) return streamToolCalls(provider, apiPath, response.events.map((e) => e.data));
+  if (events && response.transport === 'websocket') return messageToolCalls(provider, apiPath, events.map((e) => e.data));
+  if (events) return streamToolCalls(provider, apiPath, events.map((e) => e.data));
   if (response.body && 'json' in response.body) return extractToolCalls(response.body.json);
   return [];
 }

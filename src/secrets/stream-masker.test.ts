@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileDetectors } from './detectors.js';
 import { createScanner } from './scan.js';
-import { createChannelMaskers, createStreamMasker, type StreamMasker } from './stream-masker.js';
+import { ChannelText, createStreamMasker, type StreamMasker } from './stream-masker.js';
 
 const REAL = 'sk-guardrun-fake-real-000000000000000000000000000000';
 const scanner = createScanner(
@@ -127,20 +127,38 @@ describe('createStreamMasker', () => {
     expect(m.flush()).toBe('ok');
   });
 
-  it('pushEvent maps one event delta to the text for that event', () => {
+  it('push maps one delta to the text released with it', () => {
     const m = createStreamMasker(scanner);
     const events = ['Use ', 'sk-test-', 'fake-000000000000', '000000000000', ' now.'];
-    const out = events.map((e) => m.pushEvent(e));
+    const out = events.map((e) => m.push(e));
     expect(out).toEqual(['Use ', '', '', '', '[REDACTED:openai-key] now.']);
   });
+});
 
-  it('channel maskers keep interleaved channels apart', () => {
-    const ch = createChannelMaskers(scanner);
-    expect(ch.pushEvent('0', 'a: sk-test-fake-00')).toBe('a: ');
-    expect(ch.pushEvent('1', 'b: sk-test-fake-11')).toBe('b: ');
-    expect(ch.pushEvent('0', '0000000000000000000000 ok')).toBe('[REDACTED:openai-key] ok');
-    expect(ch.flushAll()).toEqual([['1', 'sk-test-fake-11']]);
-    expect(ch.flush('0')).toBe('');
+describe('ChannelText', () => {
+  it('says how far the text is settled, and releases at any settled point that cuts no finding', () => {
+    const c = new ChannelText(scanner);
+    c.append('a: ');
+    expect(c.settled).toBe(3);
+    c.append('sk-test-fake-00');
+    expect(c.settled).toBe(3); // a key may be forming
+    c.append('0000000000000000000000 ok');
+    expect(c.settled).toBe(c.length);
+    expect(c.straddling(10)).toEqual({ matchStart: 3, end: 40 });
+    expect(c.straddling(3)).toBeUndefined();
+    const first = c.release(3);
+    expect(first).toEqual({ from: 0, text: 'a: ', findings: [] });
+    const rest = c.release(c.length);
+    expect(rest.from).toBe(3);
+    expect(rest.findings).toEqual([{ detector: 'openai-key', start: 0, end: 37 }]);
+  });
+
+  it('refuses text after its end', () => {
+    const c = new ChannelText(scanner);
+    c.append('x');
+    c.end();
+    expect(c.settled).toBe(1);
+    expect(() => c.append('y')).toThrow(/after its end/);
   });
 });
 
@@ -179,7 +197,7 @@ describe('stream masking property', () => {
         let out = '';
         for (let at = 0, i = 0; at < text.length; i++) {
           const n = sizes[i % sizes.length];
-          out += m.pushEvent(text.slice(at, at + n));
+          out += m.push(text.slice(at, at + n));
           at += n;
         }
         expect(out + m.flush()).toBe(scanner.mask(text).text);

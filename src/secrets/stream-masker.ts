@@ -1,6 +1,9 @@
 // Masks text that arrives in pieces (model output as SSE deltas), where a secret may be split across
-// pieces. Only the tail that could still become (or extend) a secret is held back; everything before
-// it is masked and released at once, and the concatenated output equals scanner.mask(whole text).
+// pieces. `ChannelText` is the core: it keeps the text of one channel that has not gone out yet and says
+// how far it is settled (no secret can still be forming before that point); the caller releases settled
+// text at boundaries of its own choosing (whole stream events, see proxy/response/event-masker.ts) and
+// gets the findings to mask in it. `createStreamMasker` releases as much as is settled on every push.
+// Either way the concatenated masked output equals scanner.mask(whole text).
 
 import { applyFindings, type Finding, type Scanner } from './scan.js';
 
@@ -12,40 +15,125 @@ export interface StreamMaskerOptions {
   maxSecretLength?: number;
 }
 
-export interface StreamMasker {
-  /** Adds a chunk; returns the masked text that can be released now (may be ''). */
-  push(chunk: string): string;
-  /**
-   * Per-event use: the text delta of one event in, the masked text to put into that same event out.
-   * Same contract as push: what is held back comes out with a later event or with flush().
-   */
-  pushEvent(text: string): string;
-  /** End of stream: masks and returns everything still held. */
-  flush(): string;
-  /** Characters currently held back. */
-  readonly heldLength: number;
-}
-
 /** Released text kept (unmasked, never output again) so lookbehinds and labels see their context. */
 const CONTEXT = 64;
 // A token-looking run, for detectors that do not say where their matches begin.
 const TRAILING_RUN = /[A-Za-z0-9_\-+/=.]+$/;
 
-export function createStreamMasker(scanner: Scanner, options: StreamMaskerOptions = {}): StreamMasker {
-  const maxSecretLength = options.maxSecretLength ?? 4096;
-  // Global copies, so a search can start at the window while lookbehinds still see the context.
-  const tails = scanner.detectors.map((d) => {
-    const tail = d.tail ?? TRAILING_RUN;
-    return new RegExp(tail.source, tail.flags.replace(/[gy]/g, '') + 'g');
-  });
-  let context = '';
-  let held = '';
+/** A stretch of released text and the findings to mask in it (offsets within `text`). */
+export interface Released {
+  /** Channel offset of text[0]. */
+  from: number;
+  text: string;
+  findings: Finding[];
+}
+
+/** The unreleased text of one channel, rescanned as it grows. Offsets are channel offsets (0 = its first character). */
+export class ChannelText {
+  private readonly maxSecretLength: number;
+  private readonly tails: RegExp[];
+  /** Channel offset of held[0]. */
+  private base = 0;
+  private context = '';
+  private held = '';
+  /** Findings in context + held, from context.length on. */
+  private found: Finding[] = [];
+  /** Index in context + held up to which the text is settled. */
+  private cut = 0;
+  private ended = false;
+
+  constructor(
+    private readonly scanner: Scanner,
+    options: StreamMaskerOptions = {},
+  ) {
+    this.maxSecretLength = options.maxSecretLength ?? 4096;
+    // Global copies, so a search can start at the window while lookbehinds still see the context.
+    this.tails = scanner.detectors.map((d) => {
+      const tail = d.tail ?? TRAILING_RUN;
+      return new RegExp(tail.source, tail.flags.replace(/[gy]/g, '') + 'g');
+    });
+  }
+
+  /** Channel offset just past the last character appended. */
+  get length(): number {
+    return this.base + this.held.length;
+  }
+
+  /** Channel offset up to which no secret can still be forming (everything, once ended). */
+  get settled(): number {
+    return this.base + this.cut - this.context.length;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Adds text. Throws once the channel has ended: text after its end could complete a secret already released. */
+  append(text: string): void {
+    if (this.ended) throw new Error('more text arrived on a channel after its end');
+    if (text === '') return;
+    this.held += text;
+    this.scan();
+  }
+
+  /** No more text comes: all of it is settled (a secret at the very end is masked as it stands). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.scan();
+  }
+
+  /**
+   * A finding that releasing up to channel offset `at` would cut in two (its label included), if any;
+   * the caller must release less. Settled findings never change, so this is final for `at` ≤ settled.
+   */
+  straddling(at: number): { matchStart: number; end: number } | undefined {
+    const rel = at - this.base + this.context.length;
+    for (const f of this.found) {
+      const from = f.matchStart ?? f.start;
+      if (from >= rel) break;
+      if (f.end > rel) return { matchStart: from - this.context.length + this.base, end: f.end - this.context.length + this.base };
+    }
+    return undefined;
+  }
+
+  /** Releases the text up to channel offset `at` (≤ settled, not inside a finding): it and its findings. */
+  release(at: number): Released {
+    const offset = this.context.length;
+    const rel = at - this.base + offset;
+    if (rel < offset || rel > this.cut) throw new Error(`release at ${at} outside the settled text`);
+    const text = this.context + this.held;
+    const inside: Finding[] = [];
+    let kept = 0;
+    for (const f of this.found) {
+      if (f.start >= rel) break;
+      inside.push({ detector: f.detector, start: f.start - offset, end: Math.min(f.end, rel) - offset });
+      kept++;
+    }
+    const out: Released = { from: this.base, text: text.slice(offset, rel), findings: inside };
+    // What follows `at` scans the same from the new context (no finding crosses `at`): shift, do not rescan.
+    const context = text.slice(Math.max(0, rel - CONTEXT), rel);
+    const shift = context.length - rel;
+    this.found = this.found.slice(kept).map((f) => ({ ...f, start: f.start + shift, end: f.end + shift, ...(f.matchStart === undefined ? {} : { matchStart: f.matchStart + shift }) }));
+    this.cut += shift;
+    this.context = context;
+    this.held = text.slice(rel);
+    this.base = at;
+    return out;
+  }
+
+  private scan(): void {
+    const text = this.context + this.held;
+    const base = this.context.length;
+    this.found = this.scanner.find(text, base);
+    this.cut = this.ended ? text.length : this.holdStart(text, base, this.found);
+  }
 
   /** Earliest index in text from which a secret may still be under way (text.length when none). */
-  function holdStart(text: string, base: number, findings: readonly Finding[]): number {
-    const windowStart = Math.max(base, text.length - maxSecretLength);
+  private holdStart(text: string, base: number, findings: readonly Finding[]): number {
+    const windowStart = Math.max(base, text.length - this.maxSecretLength);
     let hold = text.length;
-    for (const tail of tails) {
+    for (const tail of this.tails) {
       tail.lastIndex = windowStart;
       const m = tail.exec(text);
       if (m && m[0].length > 0) hold = Math.min(hold, m.index);
@@ -64,81 +152,57 @@ export function createStreamMasker(scanner: Scanner, options: StreamMaskerOption
       }
     }
     // Never hold more than maxSecretLength: a label inside a long run must not grow the buffer forever.
-    return Math.max(hold, base, text.length - maxSecretLength);
+    return Math.max(hold, base, text.length - this.maxSecretLength);
   }
+}
 
-  /** Masks text[base, cut); findings all start at or after base. */
-  function render(text: string, base: number, cut: number, findings: readonly Finding[]): string {
-    const inside: Finding[] = [];
-    for (const f of findings) {
-      if (f.start >= cut) break;
-      inside.push({ detector: f.detector, start: f.start - base, end: Math.min(f.end, cut) - base });
-    }
-    return applyFindings(text.slice(base, cut), inside);
+/** Masks the stretch [start, end) of released text (offsets within it): kept text, a marker where a finding starts. */
+export function renderRange(released: Released, start: number, end: number): string {
+  let out = '';
+  let at = start;
+  for (const f of released.findings) {
+    if (f.end <= start) continue;
+    if (f.start >= end) break;
+    if (f.start >= start) out += released.text.slice(at, f.start) + `[REDACTED:${f.detector}]`;
+    at = Math.min(Math.max(at, f.end), end);
   }
+  return out + released.text.slice(at, end);
+}
 
-  function release(text: string, base: number, cut: number, findings: readonly Finding[]): string {
-    const out = render(text, base, cut, findings);
-    context = text.slice(Math.max(0, cut - CONTEXT), cut);
-    held = text.slice(cut);
-    return out;
-  }
+/** True when a finding covers part of [start, end) of the released text. */
+export function touched(released: Released, start: number, end: number): boolean {
+  return released.findings.some((f) => f.start < end && f.end > start);
+}
 
-  function push(chunk: string): string {
-    if (chunk.length === 0) return '';
-    const text = context + held + chunk;
-    const base = context.length;
-    const findings = scanner.find(text, base);
-    return release(text, base, holdStart(text, base, findings), findings);
-  }
+export interface StreamMasker {
+  /** Adds a chunk; returns the masked text that can be released now (may be ''). */
+  push(chunk: string): string;
+  /** End of stream: masks and returns everything still held. */
+  flush(): string;
+  /** Characters currently held back. */
+  readonly heldLength: number;
+}
 
+/** Releases as much as is settled on every push: text may come out with a later chunk than it went in with. */
+export function createStreamMasker(scanner: Scanner, options: StreamMaskerOptions = {}): StreamMasker {
+  let channel = new ChannelText(scanner, options);
+  const take = (): string => {
+    const out = channel.release(channel.settled);
+    return applyFindings(out.text, out.findings);
+  };
   return {
-    push,
-    pushEvent: push,
+    push(chunk) {
+      channel.append(chunk);
+      return take();
+    },
     flush() {
-      const text = context + held;
-      const base = context.length;
-      const out = held.length > 0 ? release(text, base, text.length, scanner.find(text, base)) : '';
-      context = '';
-      held = '';
+      channel.end();
+      const out = take();
+      channel = new ChannelText(scanner, options);
       return out;
     },
     get heldLength() {
-      return held.length;
+      return channel.length - channel.settled;
     },
   };
 }
-
-export interface ChannelMaskers {
-  /** The text delta of one event on one channel in, the masked text for that event out. */
-  pushEvent(channel: string, text: string): string;
-  flush(channel: string): string;
-  /** Everything still held, per channel (non-empty only), for the stream's last events. */
-  flushAll(): Array<[channel: string, text: string]>;
-}
-
-/**
- * One stream masker per channel (choice index, content block, tool-call arguments) of one response,
- * for proxies that rewrite each event's text delta in place.
- */
-export function createChannelMaskers(scanner: Scanner, options: StreamMaskerOptions = {}): ChannelMaskers {
-  const maskers = new Map<string, StreamMasker>();
-  const get = (channel: string): StreamMasker => {
-    let m = maskers.get(channel);
-    if (!m) maskers.set(channel, (m = createStreamMasker(scanner, options)));
-    return m;
-  };
-  return {
-    pushEvent: (channel: string, text: string): string => get(channel).pushEvent(text),
-    flush: (channel: string): string => maskers.get(channel)?.flush() ?? '',
-    flushAll() {
-      const out: Array<[string, string]> = [];
-      for (const [channel, m] of maskers) {
-        const text = m.flush();
-        if (text) out.push([channel, text]);
-      }
-      return out;
-    },
-  };
-}
-

@@ -152,6 +152,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       return createResponseFilter({
         exchange: ex,
         scanner: loaded.policy.secrets.mask_responses ? scanner : keyScanner,
+        recordScanner: scanner,
         decideToolCalls: hasResponseRules && request
           ? async (toolCalls) => {
               const decision = evaluator.response({ request, toolCalls });

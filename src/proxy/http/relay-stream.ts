@@ -9,10 +9,10 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { streamOutputText } from '../../cost/output-text.js';
 import { createStreamUsage } from '../../cost/usage.js';
-import type { StreamChunk } from '../../recording/format.js';
 import type { Cancel } from '../cancel.js';
 import type { ProxyError } from '../error-response.js';
-import { parseEvent, SseSplitter } from '../response/sse.js';
+import { parseEvent, SseSplitter, type SseEvent } from '../response/sse.js';
+import { StreamRecord } from '../stream-record.js';
 import type { Exchange } from '../types.js';
 import type { Outcome, RelayContext } from './relay.js';
 import { withoutAddedUsage } from './stream-usage.js';
@@ -86,7 +86,7 @@ export async function relayStream(
   const filter = ctx.guard.openResponse(ex);
   const splitter = new SseSplitter();
   const usage = createStreamUsage(ex.provider, ex.apiPath);
-  const events: StreamChunk[] = [];
+  const record = new StreamRecord((texts) => filter.forRecord(texts), ctx.guard.masksResponses);
   const unrelayed: string[] = []; // events read on after the agent left or a deny, for an output estimate
   const readOn = new ReadOn(ctx.abort);
   let firstMs: number | undefined;
@@ -94,8 +94,8 @@ export async function relayStream(
   let complete = false; // the upstream's stream reached its own end
   const outcome = (): Outcome => {
     const final = usage.final();
-    const outputText = final ? undefined : streamOutputText(ex.provider, ex.apiPath, [...events.map((e) => parseEvent(e.data).data), ...unrelayed]);
-    return { usage: usage.result(), usageFinal: final, cut: !complete && !final, outputText, events, ttfbMs: ttfb(firstMs, ex), denied: filter.denied, error: agentLeft ? AGENT_GONE : undefined };
+    const outputText = final ? undefined : streamOutputText(ex.provider, ex.apiPath, [...record.agentTexts().map((e) => parseEvent(e).data), ...unrelayed]);
+    return { usage: usage.result(), usageFinal: final, cut: !complete && !final, outputText, stream: record, ttfbMs: ttfb(firstMs, ex), denied: filter.denied, error: agentLeft ? AGENT_GONE : undefined };
   };
   partial.outcome = outcome;
   // From here the agent leaving does not cancel the request at once: the read-on below decides.
@@ -106,12 +106,19 @@ export async function relayStream(
   };
   res.once('close', leave);
   const relaying = (): boolean => !agentLeft && !filter.closed;
+  const since = (): number => (firstMs === undefined ? 0 : Math.round(performance.now() - firstMs));
+  /** The upstream's event as it answers the agent's request (without the usage guardrun asked for); undefined when it is that addition. */
+  const arrived = (raw: SseEvent): SseEvent | undefined => {
+    const event = ctx.hideAddedUsage ? withoutAddedUsage(raw) : raw;
+    if (event) record.upstreamEvent(event.raw, since());
+    return event;
+  };
   const send = async (filtered: string[]): Promise<void> => {
     for (const event of filtered) {
       if (agentLeft) return; // (a filter that closes still sends its own last words: the error event)
       // Safety net: the filter masks the fields it knows; a secret in any other field is masked here.
       const text = ctx.guard.maskOutgoing(event);
-      events.push({ t: firstMs === undefined ? 0 : Math.round(performance.now() - firstMs), data: ctx.guard.masksResponses ? text : ctx.guard.maskText(text) });
+      record.agentEvent(text, since());
       try {
         if (!res.write(text)) await drained(res);
       } catch {
@@ -130,11 +137,11 @@ export async function relayStream(
       }
       for (const raw of splitter.push(chunk)) {
         usage.onEvent(raw.event, raw.data);
+        const event = arrived(raw);
         if (!relaying()) {
           unrelayed.push(raw.data);
           continue;
         }
-        const event = ctx.hideAddedUsage ? withoutAddedUsage(raw) : raw;
         if (!event) continue;
         await send(await filter.event(event));
         if (filter.closed) {
@@ -163,7 +170,7 @@ export async function relayStream(
   if (rest.length > 0) {
     const raw = parseEvent(rest);
     usage.onEvent(raw.event, raw.data);
-    const event = ctx.hideAddedUsage ? withoutAddedUsage(raw) : raw;
+    const event = arrived(raw);
     if (event) await send(await filter.event(event));
   }
   await send(await filter.end());

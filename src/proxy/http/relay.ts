@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { bodyOutputText } from '../../cost/output-text.js';
 import { usageFromBody } from '../../cost/usage.js';
-import type { StreamChunk, TokenUsage } from '../../recording/format.js';
+import type { TokenUsage } from '../../recording/format.js';
 import { RawJson } from '../../recording/raw-json.js';
 import type { Recorder } from '../../recording/recorder.js';
 import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
@@ -11,6 +11,7 @@ import { agentHeaders, maskHeaders, recordableHeaders } from '../headers.js';
 import { elapsed, recordedBody } from '../record-exchange.js';
 import type { Exchange, Guard } from '../types.js';
 import type { Cancel } from '../cancel.js';
+import type { StreamRecord } from '../stream-record.js';
 import { AGENT_GONE, drained, ReadOn, relayStream, UpstreamBroke, upstreamChunks } from './relay-stream.js';
 
 export interface RelayContext {
@@ -34,7 +35,8 @@ export interface Outcome {
   /** The generated text, only when the usage is missing or partial (for an estimate). */
   outputText?: string;
   body?: ReturnType<typeof recordedBody> | { json: RawJson };
-  events?: StreamChunk[];
+  /** A stream's events, as the agent received them and as the upstream sent them (masked for the file when it is written). */
+  stream?: StreamRecord;
   ttfbMs?: number;
   error?: ProxyError;
   denied?: boolean;
@@ -82,7 +84,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     status,
     headers: maskHeaders(recordableHeaders(up.headers), ctx.guard.maskText),
     body: outcome.body,
-    events: outcome.events,
+    ...(outcome.stream ? await outcome.stream.finish() : {}),
     usage,
     usageEstimated: charge.usageEstimated,
     costUsd: charge.costUsd,

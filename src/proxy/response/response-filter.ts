@@ -1,14 +1,17 @@
 // What the agent receives from the model, made safe: secrets masked (also when split across stream
-// events) and, when the policy has response rules, tool calls held until decided. Never throws: an
-// internal error refuses the answer (fail closed) with code guardrun_filter_error.
+// events, without moving text between them) and, when the policy has response rules, tool calls held
+// until decided. Never throws: an internal error refuses the answer (fail closed) with code
+// guardrun_filter_error, and an answer guardrun cannot classify with certainty with
+// guardrun_unclassifiable_response.
 import { extractToolCalls } from '../../policy/extract.js';
-import type { ToolCall } from '../../policy/types.js';
 import type { Scanner } from '../../secrets/scan.js';
 import type { ProxyError } from '../error-response.js';
 import { createAnthropicStream } from './stream-anthropic.js';
 import { createChatStream } from './stream-chat.js';
-import { createOtherStream, type StreamContext, type StreamHandler } from './stream-handler.js';
-import { maskJsonText } from './stream-json.js';
+import { parseEvent, SseSplitter } from './sse.js';
+import { createOtherStream, UNCLASSIFIABLE_CODE, UnclassifiableResponse, type StreamContext, type StreamHandler } from './stream-handler.js';
+import { maskJsonText, withoutBom } from './stream-json.js';
+import { maskEventsForRecord } from './record-mask.js';
 import type { DecideToolCalls } from './stream-outbox.js';
 import { createResponsesStream, REALTIME_DIALECT } from './stream-responses.js';
 import type { Exchange, ResponseFilter } from '../types.js';
@@ -19,6 +22,8 @@ export interface ResponseFilterOptions {
   scanner: Scanner;
   /** Decides on the complete tool calls of one response (or one held call); undefined when the policy has no response rules. */
   decideToolCalls?: DecideToolCalls;
+  /** What the session file masks (every secret the session knows); default `scanner`. */
+  recordScanner?: Scanner;
 }
 
 export const FILTER_ERROR_CODE = 'guardrun_filter_error';
@@ -49,14 +54,21 @@ function openStream(o: ResponseFilterOptions): StreamHandler {
   }
 }
 
-/** Tool calls in a JSON body; none when it is not JSON. */
-function toolCallsOf(text: string): ToolCall[] {
-  if (!/^\s*\{/.test(text)) return [];
+/** A JSON body's parsed value (read as the clients read it: a leading byte-order mark dropped), or undefined. */
+function parseJson(text: string): unknown {
+  const body = withoutBom(text);
+  if (!/^\s*[[{]/.test(body)) return undefined;
   try {
-    return extractToolCalls(JSON.parse(text));
+    return JSON.parse(body) as unknown;
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** Server-sent events (the first line a field or a comment): what a stream request's client reads as a stream, whatever the label. */
+function looksLikeSse(text: string): boolean {
+  const first = /^[ \t]*(?:\r\n|\r|\n)*([^\r\n]*)/.exec(withoutBom(text))?.[1] ?? '';
+  return /^(?:data|event|id|retry)(?::|$)/.test(first) || first.startsWith(':');
 }
 
 export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
@@ -64,14 +76,41 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
   let bodyDenied = false;
   const failure = (error: unknown): ProxyError => {
     const why = error instanceof Error ? error.message : String(error);
+    const unclassifiable = error instanceof UnclassifiableResponse;
+    const code = unclassifiable ? UNCLASSIFIABLE_CODE : FILTER_ERROR_CODE;
     // The message may quote model output (a JSON parse error does): mask it like everything else.
-    let message = `guardrun could not check this response, so it was withheld: ${why}`;
+    let message = unclassifiable
+      ? `guardrun withheld the rest of this answer: ${why}, so it cannot classify it with certainty`
+      : `guardrun could not check this response, so it was withheld: ${why}`;
     try {
       message = o.scanner.mask(message).text;
     } catch {
       message = 'guardrun could not check this response, so it was withheld';
     }
-    return { status: 403, code: FILTER_ERROR_CODE, message };
+    return { status: 403, code, message };
+  };
+  /** A whole body that is a stream (SSE under another label): every event through a stream handler of its own. */
+  const streamBody = async (text: string): Promise<{ text: string } | { error: ProxyError }> => {
+    const s = openStream(o);
+    const splitter = new SseSplitter();
+    const events = splitter.push(Buffer.from(text, 'utf8'));
+    const rest = splitter.rest();
+    if (rest !== '') events.push(parseEvent(rest));
+    let out = '';
+    try {
+      for (const e of events) {
+        if (s.outbox.closed) break;
+        await s.event(e);
+        out += s.outbox.take().join('');
+      }
+      await s.end();
+    } catch (error) {
+      s.outbox.fail(failure(error));
+    }
+    out += s.outbox.take().join('');
+    if (!s.outbox.denied) return { text: out };
+    bodyDenied = true;
+    return { error: s.outbox.error ?? failure(new Error('the answer was refused')) };
   };
   const run = async (step: (s: StreamHandler) => Promise<void>): Promise<string[]> => {
     const s = (stream ??= openStream(o));
@@ -92,14 +131,41 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
       return stream?.outbox.closed ?? false;
     },
     get holding() {
-      return stream?.outbox.holding ?? false;
+      return (stream?.outbox.holding ?? false) || (stream?.waiting ?? 0) > 0;
     },
     event: (e) => run((s) => s.event(e)),
     end: () => run((s) => s.end()),
+    async forRecord(texts) {
+      const scanner = o.recordScanner ?? o.scanner;
+      // Lines other than data (comments, `id:`, `event:`) and anything the handler left are masked as text after.
+      const finish = (out: string[]): string[] => out.map((t) => scanner.mask(t).text);
+      try {
+        // The API's own handler, judging nothing: the file masks what the agent's stream masks.
+        const s = openStream({ ...o, scanner, decideToolCalls: undefined });
+        const out: string[] = [];
+        for (const text of texts) {
+          await s.event(parseEvent(text));
+          out.push(...s.outbox.take());
+        }
+        await s.end();
+        out.push(...s.outbox.take());
+        if (out.length === texts.length && !s.outbox.closed) return finish(out);
+      } catch {
+        // a shape the handler refuses: masked field by field below
+      }
+      try {
+        return finish(maskEventsForRecord(texts, scanner));
+      } catch {
+        return finish([...texts]);
+      }
+    },
     async body(text) {
       try {
+        // A stream answer labelled as something else: the client still reads it as a stream.
+        if (looksLikeSse(text) && parseJson(text) === undefined) return await streamBody(text);
         if (o.decideToolCalls) {
-          const calls = toolCallsOf(text);
+          const json = parseJson(text);
+          const calls = json === undefined ? [] : extractToolCalls(json);
           if (calls.length > 0) {
             const verdict = await o.decideToolCalls(calls);
             if (verdict.allow !== true) {
@@ -116,3 +182,4 @@ export function createResponseFilter(o: ResponseFilterOptions): ResponseFilter {
     },
   };
 }
+

@@ -47,14 +47,12 @@ describe('chat stream', () => {
     expect(out).toEqual(events.map((e) => e.raw));
   });
 
-  it('puts text the masker still holds into a flush chunk just before the finish chunk', async () => {
+  it('holds the events a secret may be forming in, and releases them at the finish chunk: masked where it starts, the rest emptied', async () => {
     const events = [text('key: '), text(SECRET.slice(0, 20)), text(SECRET.slice(20)), finish('stop'), DONE];
     const { perEvent } = await feed(createResponseFilter({ exchange, scanner }), events);
-    const atFinish = perEvent[3];
-    expect(atFinish).toHaveLength(2);
-    expect(atFinish[1]).toBe(events[3].raw);
-    const flush = JSON.parse(parseEvent(atFinish[0]).data);
-    expect(flush).toEqual({ ...head, choices: [{ index: 0, delta: { content: '[REDACTED:openai-key]' }, logprobs: null, finish_reason: null }] });
+    expect(perEvent.slice(0, 3)).toEqual([[events[0].raw], [], []]);
+    expect(perEvent[3]).toEqual([events[1].raw.replace(SECRET.slice(0, 20), '[REDACTED:openai-key]'), events[2].raw.replace(SECRET.slice(20), ''), events[3].raw]);
+    expect(perEvent[4]).toEqual([DONE.raw]);
     expect(deltaText('chat', perEvent.flat(), 'text')).toBe('key: [REDACTED:openai-key]');
   });
 
@@ -90,5 +88,17 @@ describe('chat stream', () => {
     const texts = dataOf(out).map((d) => (d.data.choices as Array<{ text: string }>)[0].text);
     expect(texts.join('')).toBe('a [REDACTED:openai-key]');
     expect(out).toContain(comment.raw);
+  });
+
+  it('refuses more text or tool-call deltas for a finished choice, and lets empty ones pass', async () => {
+    const empty = chunk([{ index: 0, delta: { content: '', tool_calls: null }, logprobs: null, finish_reason: 'stop' }]);
+    const quiet = await feed(createResponseFilter({ exchange, scanner }), [text('hi'), finish('stop'), empty, DONE]);
+    expect(quiet.out).toEqual([text('hi').raw, finish('stop').raw, empty.raw, DONE.raw]);
+    for (const late of [toolArgs('; rm -rf /"}'), text(' more')]) {
+      const filter = createResponseFilter({ exchange, scanner, decideToolCalls: async () => ({ allow: true }) });
+      const { out } = await feed(filter, [toolStart('shell'), toolArgs('{"cmd":"echo hi'), finish('tool_calls'), late, DONE]);
+      expect(filter.closed).toBe(true);
+      expect(JSON.parse(parseEvent(out.at(-1)!).data).error).toMatchObject({ code: 'guardrun_unclassifiable_response', message: expect.stringContaining('after its finish_reason') });
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('maskJsonText', () => {
 describe('withData / maskWholeEvent', () => {
   it('replaces the data and keeps the other fields', () => {
     const e = parseEvent('event: x\r\nid: 7\r\ndata: {"a":1}\r\n\r\n');
-    expect(withData(e, '{"a":2}')).toBe('event: x\nid: 7\ndata: {"a":2}\n\n');
+    expect(withData(e, '{"a":2}')).toBe('event: x\r\nid: 7\r\ndata: {"a":2}\r\n\r\n');
     expect(withData(parseEvent('data: 1\ndata: 2\n\n'), 'a\nb')).toBe('data: a\ndata: b\n\n');
   });
 

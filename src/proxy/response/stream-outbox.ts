@@ -9,6 +9,8 @@ export type DecideToolCalls = (calls: ToolCall[]) => Promise<ToolCallDecision>;
 export class StreamOutbox {
   denied = false;
   closed = false;
+  /** The refusal that closed the stream. */
+  error: ProxyError | undefined;
   private ready: string[] = [];
   private held: string[] | undefined;
 
@@ -56,6 +58,7 @@ export class StreamOutbox {
   fail(error: ProxyError): void {
     if (this.closed) return;
     this.held = undefined;
+    this.error = error;
     const texts = this.errorEvent(error);
     this.ready.push(...(Array.isArray(texts) ? texts : [texts]));
     this.denied = true;

@@ -29,14 +29,16 @@ describe('responses stream', () => {
     expect(out.join('')).not.toContain('K8m1');
   });
 
-  it('flushes a reasoning summary channel before its done event, cloned from its last delta', async () => {
+  it('holds a reasoning summary delta whose secret may still grow, and releases it masked, in place, with its done event', async () => {
     const at = { item_id: 'rs_1', output_index: 0, summary_index: 2 };
     const events = [ev('response.reasoning_summary_text.delta', { ...at, delta: `I will use ${SECRET}` }), ev('response.reasoning_summary_text.done', { ...at, text: `I will use ${SECRET}` })];
     const { perEvent } = await feed(createResponseFilter({ exchange, scanner }), events);
+    expect(perEvent[0]).toEqual([]);
     expect(perEvent[1]).toHaveLength(2);
-    const flush = parseEvent(perEvent[1][0]);
-    expect(flush.event).toBe('response.reasoning_summary_text.delta');
-    expect(JSON.parse(flush.data)).toMatchObject({ ...at, delta: '[REDACTED:openai-key]' });
+    const delta = parseEvent(perEvent[1][0]);
+    expect(delta.event).toBe('response.reasoning_summary_text.delta');
+    expect(perEvent[1][0]).toBe(events[0].raw.replace(SECRET, '[REDACTED:openai-key]'));
+    expect(JSON.parse(delta.data)).toMatchObject({ ...at, delta: 'I will use [REDACTED:openai-key]' });
     expect(JSON.parse(parseEvent(perEvent[1][1]).data).text).toBe('I will use [REDACTED:openai-key]');
   });
 

@@ -107,6 +107,7 @@ export class ServerRelay {
     const type = typeof event.type === 'string' ? event.type : '';
     const t = x.arrived();
     x.usage.onEvent(undefined, text);
+    x.record.upstreamEvent(text, t);
     if (type === 'response.created') x.started = true;
     const item = isObj(event.item) ? event.item : undefined;
     if (typeof item?.id === 'string') x.itemIds.add(item.id);
@@ -137,7 +138,7 @@ export class ServerRelay {
   private async emit(x: WsExchange, texts: string[], t: number): Promise<void> {
     for (const out of texts) {
       const message = this.o.guard.maskOutgoing(fromSse(out, x.originals));
-      x.events.push({ t, data: this.o.guard.masksResponses ? message : this.o.guard.maskText(message) });
+      x.record.agentEvent(message, t);
       this.o.send(message);
     }
   }
@@ -195,7 +196,8 @@ function errorStatus(event: Obj): number {
 
 /** A message as the SSE event the response filter reads (its data is the message, unchanged). */
 function toSse(message: string, originals: Map<string, string>): SseEvent {
-  const raw = `data: ${message.split('\n').join('\ndata: ')}\n\n`;
+  // Line breaks (only JSON whitespace can hold them) each end a data line, as the SSE rules read them.
+  const raw = `data: ${message.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`;
   originals.set(raw, message);
   return { raw, event: undefined, data: message };
 }

@@ -1,12 +1,13 @@
 // One exchange of a WebSocket connection (one checked client event) from forwarding to its record: the server
 // events it received, its usage, and the single `response` line and `guard.finish` call it ends with.
 import { createStreamUsage, type StreamUsage } from '../../cost/usage.js';
-import type { StreamChunk } from '../../recording/format.js';
 import type { Recorder } from '../../recording/recorder.js';
 import type { ProxyError } from '../error-response.js';
 import { elapsed, transportOf } from '../record-exchange.js';
+import { StreamRecord } from '../stream-record.js';
 import type { Charge, Exchange, Guard, ResponseFilter } from '../types.js';
 import type { ClientRef } from './error-event.js';
+import { parseEvent } from '../response/sse.js';
 
 export interface WsEnd {
   /** What the exchange ended as: the HTTP-like status (200 streamed, or an upstream error event's `status`). */
@@ -18,7 +19,8 @@ export interface WsEnd {
 export class WsExchange {
   readonly filter: ResponseFilter | undefined;
   readonly usage: StreamUsage;
-  readonly events: StreamChunk[] = [];
+  /** The server events as the agent received them, and the upstream's when they differ. */
+  readonly record: StreamRecord;
   /** Item ids of this response's output (withheld with it when a tool call is refused). */
   readonly itemIds = new Set<string>();
   /** `response.created` was seen (so an `error` event is part of the stream, not the request's refusal). */
@@ -46,6 +48,8 @@ export class WsExchange {
     readonly ref: ClientRef = {},
   ) {
     this.filter = generating ? guard.openResponse(ex) : undefined;
+    const filter = this.filter;
+    this.record = new StreamRecord(async (texts) => (filter ? messagesForRecord(filter, texts) : texts.map(guard.maskText)), guard.masksResponses);
     this.usage = createStreamUsage(ex.provider, ex.apiPath);
   }
 
@@ -78,14 +82,16 @@ export class WsExchange {
     void this.guard
       .finish(this.ex, { status: end.error?.status ?? end.status, usage, usageFinal: this.usage.final(), forwarded: true, cut, denied })
       .catch(() => ({}) as Charge)
-      .then((charge: Charge) => {
+      .then(async (charge: Charge) => {
+        const pending = this.generating ? this.record.finish() : {};
+        const stream = pending instanceof Promise ? await pending : pending;
         this.recorder.write({
           type: 'response',
           id: this.ex.id,
           time: new Date().toISOString(),
           status: end.status,
           headers: {},
-          events: this.generating ? this.events : undefined,
+          ...stream,
           usage,
           usageEstimated: charge.usageEstimated,
           costUsd: charge.costUsd,
@@ -103,4 +109,11 @@ export class WsExchange {
         });
       });
   }
+}
+
+/** WebSocket messages masked for the file as one stream: each passes the filter as the SSE event it is wrapped in. */
+async function messagesForRecord(filter: ResponseFilter, messages: readonly string[]): Promise<string[]> {
+  const wrapped = messages.map((m) => `data: ${m.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`);
+  const out = await filter.forRecord(wrapped);
+  return out.map((text, i) => (text === wrapped[i] ? messages[i] : parseEvent(text).data));
 }
