@@ -2,6 +2,7 @@
 // (an answer cut short, an upstream that ignores `stream_options.include_usage`). Only read in that case.
 import type { Provider } from '../providers.js';
 import { endpointKind } from './endpoint-kind.js';
+import { isObj } from '../json.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,29 +27,29 @@ export function streamOutputText(provider: Provider, endpoint: string, datas: re
 
 /** The generated text of a whole (non-stream) answer: the same fields, read from the final objects. */
 export function bodyOutputText(provider: Provider, endpoint: string, body: unknown): string {
-  if (!isObject(body)) return '';
+  if (!isObj(body)) return '';
   const parts: string[] = [];
   const kind = endpointKind(provider, endpoint);
   if (kind === 'messages') for (const block of array(body.content)) blockText(block, parts);
   else if (kind === 'responses') for (const item of array(body.output)) itemText(item, parts);
-  else for (const choice of array(body.choices)) messageText(isObject(choice) ? (choice.message ?? choice) : undefined, parts);
+  else for (const choice of array(body.choices)) messageText(isObj(choice) ? (choice.message ?? choice) : undefined, parts);
   return parts.join('');
 }
 
 function chatChunk(event: Json, parts: string[]): void {
   for (const choice of array(event.choices)) {
-    if (!isObject(choice)) continue;
+    if (!isObj(choice)) continue;
     if (typeof choice.text === 'string') parts.push(choice.text); // legacy completions
     messageText(choice.delta, parts);
   }
 }
 
 function messageText(message: unknown, parts: string[]): void {
-  if (!isObject(message)) return;
+  if (!isObj(message)) return;
   for (const key of ['content', 'refusal', 'reasoning_content', 'text']) if (typeof message[key] === 'string') parts.push(message[key] as string);
   for (const call of array(message.tool_calls)) {
-    const fn = isObject(call) ? call.function : undefined;
-    if (isObject(fn)) for (const key of ['name', 'arguments']) if (typeof fn[key] === 'string') parts.push(fn[key] as string);
+    const fn = isObj(call) ? call.function : undefined;
+    if (isObj(fn)) for (const key of ['name', 'arguments']) if (typeof fn[key] === 'string') parts.push(fn[key] as string);
   }
 }
 
@@ -57,23 +58,23 @@ function responsesEvent(event: Json, parts: string[]): void {
 }
 
 function itemText(item: unknown, parts: string[]): void {
-  if (!isObject(item)) return;
+  if (!isObj(item)) return;
   for (const key of ['arguments', 'name', 'input']) if (typeof item[key] === 'string') parts.push(item[key] as string);
   for (const part of [...array(item.content), ...array(item.summary)]) {
-    if (isObject(part)) for (const key of ['text', 'refusal']) if (typeof part[key] === 'string') parts.push(part[key] as string);
+    if (isObj(part)) for (const key of ['text', 'refusal']) if (typeof part[key] === 'string') parts.push(part[key] as string);
   }
 }
 
 function anthropicEvent(event: Json, parts: string[]): void {
-  if (event.type === 'content_block_delta' && isObject(event.delta)) {
+  if (event.type === 'content_block_delta' && isObj(event.delta)) {
     for (const key of ['text', 'partial_json', 'thinking']) if (typeof event.delta[key] === 'string') parts.push(event.delta[key] as string);
-  } else if (event.type === 'content_block_start' && isObject(event.content_block) && typeof event.content_block.name === 'string') {
+  } else if (event.type === 'content_block_start' && isObj(event.content_block) && typeof event.content_block.name === 'string') {
     parts.push(event.content_block.name);
   }
 }
 
 function blockText(block: unknown, parts: string[]): void {
-  if (!isObject(block)) return;
+  if (!isObj(block)) return;
   for (const key of ['text', 'thinking', 'name']) if (typeof block[key] === 'string') parts.push(block[key] as string);
   if (block.input !== undefined && (block.type === 'tool_use' || block.type === 'server_tool_use')) parts.push(JSON.stringify(block.input));
 }
@@ -82,7 +83,7 @@ function parse(data: string): Json | undefined {
   if (!data.startsWith('{')) return undefined;
   try {
     const value: unknown = JSON.parse(data);
-    return isObject(value) ? value : undefined;
+    return isObj(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -92,6 +93,3 @@ function array(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

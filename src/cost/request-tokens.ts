@@ -5,6 +5,7 @@
 // response's own instructions, input and tools.
 import type { Provider } from '../providers.js';
 import type { EndpointKind } from './endpoint-kind.js';
+import { isObj } from '../json.js';
 
 /** Counts one piece of text (the caller caches it). */
 export type CountText = (text: string) => number;
@@ -24,7 +25,7 @@ const ANTHROPIC_TOOL_SYSTEM = 346;
 type Json = Record<string, unknown>;
 
 export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText): number {
-  if (!isObject(body)) return 0;
+  if (!isObj(body)) return 0;
   const walk = new Walk(provider, count);
   switch (kind) {
     case 'chat':
@@ -53,10 +54,10 @@ class Walk {
   chat(body: Json): number {
     let total = REPLY_PRIMING;
     for (const m of array(body.messages)) {
-      if (!isObject(m)) continue;
+      if (!isObj(m)) continue;
       total += PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
       if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
-      for (const call of array(m.tool_calls)) if (isObject(call)) total += this.fn(call.function);
+      for (const call of array(m.tool_calls)) if (isObj(call)) total += this.fn(call.function);
       total += this.fn(m.function_call);
     }
     return total + this.definitions(body.tools) + this.definitions(body.functions) + this.schema(body.response_format);
@@ -66,8 +67,8 @@ class Walk {
     let total = REPLY_PRIMING;
     if (typeof body.instructions === 'string') total += PER_MESSAGE + this.count(body.instructions);
     if (typeof body.input === 'string') total += PER_MESSAGE + this.count(body.input);
-    for (const item of array(body.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
-    const format = isObject(body.text) ? body.text.format : undefined;
+    for (const item of array(body.input)) if (isObj(item)) total += PER_MESSAGE + this.item(item);
+    const format = isObj(body.text) ? body.text.format : undefined;
     return total + this.definitions(body.tools) + this.schema(format);
   }
 
@@ -75,17 +76,17 @@ class Walk {
   realtime(body: Json): number {
     let total = 0;
     for (const part of [body.session, body.response]) {
-      if (!isObject(part)) continue;
+      if (!isObj(part)) continue;
       total += this.text(part.instructions) + this.definitions(part.tools);
-      for (const item of array(part.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
+      for (const item of array(part.input)) if (isObj(item)) total += PER_MESSAGE + this.item(item);
     }
-    if (isObject(body.item)) total += PER_MESSAGE + this.item(body.item);
+    if (isObj(body.item)) total += PER_MESSAGE + this.item(body.item);
     return total;
   }
 
   messages(body: Json): number {
     let total = REPLY_PRIMING + this.content(body.system);
-    for (const m of array(body.messages)) if (isObject(m)) total += PER_MESSAGE + this.content(m.content);
+    for (const m of array(body.messages)) if (isObj(m)) total += PER_MESSAGE + this.content(m.content);
     const tools = array(body.tools);
     if (tools.length > 0) total += ANTHROPIC_TOOL_SYSTEM + this.definitions(tools);
     return total;
@@ -126,7 +127,7 @@ class Walk {
     let total = 0;
     for (const part of array(content)) {
       if (typeof part === 'string') total += this.count(part);
-      else if (isObject(part)) total += this.part(part);
+      else if (isObj(part)) total += this.part(part);
     }
     return total;
   }
@@ -145,7 +146,7 @@ class Walk {
       case 'thinking':
         return this.text(part.thinking);
       case 'document':
-        return isObject(part.source) && part.source.type === 'text' ? this.text(part.source.data) : 0;
+        return isObj(part.source) && part.source.type === 'text' ? this.text(part.source.data) : 0;
       case 'refusal':
         return this.text(part.refusal);
       default:
@@ -155,13 +156,13 @@ class Walk {
 
   private image(part: Json): number {
     if (this.provider === 'anthropic') return ANTHROPIC_IMAGE;
-    const detail = isObject(part.image_url) ? part.image_url.detail : part.detail;
+    const detail = isObj(part.image_url) ? part.image_url.detail : part.detail;
     return detail === 'low' ? OPENAI_IMAGE_LOW : OPENAI_IMAGE;
   }
 
   /** A Chat Completions `function` / `function_call`: its name and JSON-text arguments. */
   private fn(value: unknown): number {
-    return isObject(value) ? this.text(value.name) + this.text(value.arguments) : 0;
+    return isObj(value) ? this.text(value.name) + this.text(value.arguments) : 0;
   }
 
   /** Tool definitions, counted as their JSON text (close to, a little above, what the APIs render). */
@@ -173,7 +174,7 @@ class Walk {
 
   /** A structured-output format: only a JSON schema adds meaningful input. */
   private schema(format: unknown): number {
-    return isObject(format) ? this.json(format.json_schema ?? format.schema) : 0;
+    return isObj(format) ? this.json(format.json_schema ?? format.schema) : 0;
   }
 
   private json(value: unknown): number {
@@ -190,6 +191,3 @@ function array(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

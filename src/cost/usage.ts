@@ -18,6 +18,7 @@
 import type { Provider } from '../providers.js';
 import type { ExtractedUsage } from './cost.js';
 import { endpointKind } from './endpoint-kind.js';
+import { isObj } from '../json.js';
 
 export type { ExtractedUsage } from './cost.js';
 
@@ -37,7 +38,7 @@ type Json = Record<string, unknown>;
 
 /** Usage from a non-streamed response body; undefined for bodies without it and for non-generation endpoints. */
 export function usageFromBody(provider: Provider, endpoint: string, body: unknown): ExtractedUsage | undefined {
-  if (!isObject(body) || !isObject(body.usage)) return undefined;
+  if (!isObj(body) || !isObj(body.usage)) return undefined;
   const kind = endpointKind(provider, endpoint);
   // Only generations: a retrieval (GET /v1/responses/{id}) repeats usage that was already billed.
   if (kind === undefined || kind === 'realtime') return undefined;
@@ -67,7 +68,7 @@ function chatStream(): StreamUsage {
     onEvent(_name, data) {
       if (!hasUsageObject(data)) return;
       const chunk = parse(data);
-      if (!chunk || !isObject(chunk.usage)) return;
+      if (!chunk || !isObj(chunk.usage)) return;
       usage = chatUsage(chunk.usage, chunk.service_tier);
       if (Array.isArray(chunk.choices) && chunk.choices.length === 0) done = true;
     },
@@ -90,7 +91,7 @@ function responsesStream(): StreamUsage {
       if (!event || typeof event.type !== 'string' || !RESPONSES_FINAL.has(event.type)) return;
       done = true;
       const response = event.response;
-      if (isObject(response) && isObject(response.usage)) usage = responsesUsage(response.usage, response);
+      if (isObj(response) && isObj(response.usage)) usage = responsesUsage(response.usage, response);
     },
     result: () => usage,
     final: () => done,
@@ -108,9 +109,9 @@ function realtimeStream(): StreamUsage {
       if (event?.type !== 'response.done') return;
       done = true;
       const response = event.response;
-      if (!isObject(response) || !isObject(response.usage)) return;
+      if (!isObj(response) || !isObj(response.usage)) return;
       const u = response.usage;
-      const details = isObject(u.input_token_details) ? u.input_token_details : {};
+      const details = isObj(u.input_token_details) ? u.input_token_details : {};
       usage = build(num(u.input_tokens), num(u.output_tokens), num(details.cached_tokens), 0);
     },
     result: () => usage,
@@ -127,8 +128,8 @@ function anthropicStream(): StreamUsage {
       if (name !== undefined ? name !== 'message_start' && name !== 'message_delta' : !data.includes('"usage"')) return;
       const event = parse(data);
       if (!event) return;
-      const source = event.type === 'message_start' && isObject(event.message) ? event.message.usage : event.usage;
-      if (!isObject(source)) return;
+      const source = event.type === 'message_start' && isObj(event.message) ? event.message.usage : event.usage;
+      if (!isObj(source)) return;
       // Cumulative totals: a field that is present and not null replaces the earlier value.
       for (const [key, value] of Object.entries(source)) if (value !== null && value !== undefined) fields[key] = value;
       seen = true;
@@ -140,17 +141,17 @@ function anthropicStream(): StreamUsage {
 }
 
 function chatUsage(u: Json, serviceTier: unknown): ExtractedUsage {
-  const input = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
-  const output = isObject(u.completion_tokens_details) ? u.completion_tokens_details : {};
+  const input = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
+  const output = isObj(u.completion_tokens_details) ? u.completion_tokens_details : {};
   const usage = build(num(u.prompt_tokens), num(u.completion_tokens), num(input.cached_tokens), num(input.cache_write_tokens));
   return withExtras(usage, { reasoning: num(output.reasoning_tokens), serviceTier });
 }
 
 function responsesUsage(u: Json, response: Json): ExtractedUsage {
-  const input = isObject(u.input_tokens_details) ? u.input_tokens_details : {};
-  const output = isObject(u.output_tokens_details) ? u.output_tokens_details : {};
+  const input = isObj(u.input_tokens_details) ? u.input_tokens_details : {};
+  const output = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
   const usage = build(num(u.input_tokens), num(u.output_tokens), num(input.cached_tokens), num(input.cache_write_tokens));
-  const searches = Array.isArray(response.output) ? response.output.filter((item) => isObject(item) && item.type === 'web_search_call').length : 0;
+  const searches = Array.isArray(response.output) ? response.output.filter((item) => isObj(item) && item.type === 'web_search_call').length : 0;
   return withExtras(usage, { reasoning: num(output.reasoning_tokens), searches, serviceTier: response.service_tier });
 }
 
@@ -158,11 +159,11 @@ function anthropicUsage(u: Json): ExtractedUsage {
   const read = num(u.cache_read_input_tokens);
   const written = num(u.cache_creation_input_tokens);
   const usage = build(num(u.input_tokens) + read + written, num(u.output_tokens), read, written);
-  const ttl = isObject(u.cache_creation) ? u.cache_creation : {};
+  const ttl = isObj(u.cache_creation) ? u.cache_creation : {};
   const oneHour = Math.min(num(ttl.ephemeral_1h_input_tokens), written);
   if (oneHour > 0) usage.cacheWrite1hInputTokens = oneHour;
-  const tools = isObject(u.server_tool_use) ? u.server_tool_use : {};
-  const details = isObject(u.output_tokens_details) ? u.output_tokens_details : {};
+  const tools = isObj(u.server_tool_use) ? u.server_tool_use : {};
+  const details = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
   return withExtras(usage, {
     reasoning: num(details.thinking_tokens),
     searches: num(tools.web_search_requests),
@@ -203,7 +204,7 @@ function withExtras(usage: ExtractedUsage, x: { reasoning?: number; searches?: n
 export function isUsageOnlyChunk(data: string): boolean {
   if (!hasUsageObject(data) || !data.includes('"choices"')) return false;
   const chunk = parse(data);
-  return chunk !== undefined && Array.isArray(chunk.choices) && chunk.choices.length === 0 && isObject(chunk.usage);
+  return chunk !== undefined && Array.isArray(chunk.choices) && chunk.choices.length === 0 && isObj(chunk.usage);
 }
 
 /** True when `data` has a `"usage"` key whose value is an object (whitespace tolerated). */
@@ -226,14 +227,10 @@ function isSpace(c: number): boolean {
 function parse(data: string): Json | undefined {
   try {
     const value: unknown = JSON.parse(data);
-    return isObject(value) ? value : undefined;
+    return isObj(value) ? value : undefined;
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function num(value: unknown): number {

@@ -2,12 +2,9 @@
 // for OpenAI Chat Completions, OpenAI Responses and Anthropic Messages bodies. Pure; never throws on odd input.
 import type { ToolCall } from './types.js';
 import { embeddedText } from '../secrets/embedded.js';
+import { isObj } from '../json.js';
 
 type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];

@@ -6,6 +6,7 @@ import { endpointKind } from '../cost/endpoint-kind.js';
 import type { Provider } from '../providers.js';
 import { parseEvent } from '../proxy/response/sse.js';
 import { streamToolCalls } from './stream-tool-calls.js';
+import { isObj, parseObject } from '../json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ type Obj = Record<string, unknown>;
  * one `tool NAME: ARGUMENTS` line per tool call. Empty when the events carry neither.
  */
 export function streamText(provider: Provider, apiPath: string, rawEvents: readonly string[]): string {
-  const data = rawEvents.map((raw) => parseJson(parseEvent(raw).data));
+  const data = rawEvents.map((raw) => parseObject(parseEvent(raw).data));
   const kind = endpointKind(provider, apiPath);
   const texts = kind === 'messages' ? [anthropicText(data)] : kind === 'responses' ? [responsesText(data)] : chatTexts(data);
   const shown = texts.length > 1 ? texts.map((t, i) => `[choice ${i}] ${t}`) : texts.filter((t) => t !== '');
@@ -51,16 +52,3 @@ function anthropicText(events: Array<Obj | undefined>): string {
   return text;
 }
 
-function parseJson(text: string): Obj | undefined {
-  if (text === '' || text === '[DONE]') return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return isObj(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -6,6 +6,7 @@ import type { ToolCall } from '../policy/types.js';
 import type { Provider } from '../providers.js';
 import { parseEvent } from '../proxy/response/sse.js';
 import type { ResponseEvent } from '../recording/format.js';
+import { isObj, parseObject } from '../json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -22,12 +23,12 @@ export function recordedToolCalls(provider: Provider, apiPath: string, response:
 
 /** Tool calls from raw server-sent event texts, in the order the calls were opened. */
 export function streamToolCalls(provider: Provider, apiPath: string, rawEvents: readonly string[]): ToolCall[] {
-  return callsOf(provider, apiPath, rawEvents.map(parseEvent).map((e) => ({ name: e.event, data: parseJson(e.data) })));
+  return callsOf(provider, apiPath, rawEvents.map(parseEvent).map((e) => ({ name: e.event, data: parseObject(e.data) })));
 }
 
 /** Tool calls from WebSocket message texts (Responses WebSocket mode, Realtime), in the order the calls were opened. */
 export function messageToolCalls(provider: Provider, apiPath: string, messages: readonly string[]): ToolCall[] {
-  return callsOf(provider, apiPath, messages.map((m) => ({ name: undefined, data: parseJson(m) })));
+  return callsOf(provider, apiPath, messages.map((m) => ({ name: undefined, data: parseObject(m) })));
 }
 
 function callsOf(provider: Provider, apiPath: string, events: Parsed[]): ToolCall[] {
@@ -106,23 +107,9 @@ function anthropicCalls(events: Parsed[]): ToolCall[] {
   }
   // Arguments as a non-stream answer would give them: the JSON of the finished input.
   return [...blocks.values()].map((b) => {
-    const input = b.json === '' ? (b.input ?? {}) : (parseJson(b.json) ?? b.json);
+    const input = b.json === '' ? (b.input ?? {}) : (parseObject(b.json) ?? b.json);
     return { name: b.name, arguments: typeof input === 'string' ? input : JSON.stringify(input) };
   });
-}
-
-function parseJson(text: string): Obj | undefined {
-  if (text === '' || text === '[DONE]') return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return isObj(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function asArray(value: unknown): unknown[] {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { BIN, guardrun } from '../e2e/harness.js';
+import { BIN } from '../e2e/harness.js';
 import { FAKE_OPENAI_KEY, startGuarded, tempDir } from './harness.js';
 
 let upstream: FakeUpstream;

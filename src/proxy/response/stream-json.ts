@@ -7,12 +7,11 @@ import { applyFindings, type Scanner } from '../../secrets/scan.js';
 import { applyTextEdits, editJson, pathKey, valueTextEdits, type JsonPath, type TextEdit, type ValueEdit } from './json-edit.js';
 import { logprobSequenceEdits } from './logprobs.js';
 import { sseField, sseLines, type SseEvent } from './sse.js';
+import { isObj } from '../../json.js';
+
+export { isObj };
 
 export type Obj = Record<string, unknown>;
-
-export function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const BOM = '\uFEFF';
 

@@ -3,6 +3,7 @@
 // or something guardrun cannot guard (refused visibly, never forwarded). Unknown event types fail closed.
 import type { ProxyError } from '../error-response.js';
 import type { ClientRef, WsProtocol } from './error-event.js';
+import { isObj } from '../../json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -33,10 +34,6 @@ export const AUDIO_REFUSED_CODE = 'guardrun_ws_audio_refused';
 
 function refuse(message: string, ref: ClientRef, code = REFUSED_EVENT_CODE, omitted?: string): ClientEvent {
   return { kind: 'refuse', error: { status: 400, code, message }, ref, omitted };
-}
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Audio parts (`input_audio`, `audio` with data) inside a Realtime item: not text, not inspectable. */

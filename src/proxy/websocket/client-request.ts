@@ -12,6 +12,7 @@ import type { ClientEvent } from './client-events.js';
 import { wsErrorEvent, type WsProtocol } from './error-event.js';
 import type { ServerRelay } from './server-events.js';
 import { WsExchange } from './ws-exchange.js';
+import { isObj } from '../../json.js';
 
 export interface RequestSide {
   protocol: WsProtocol;
@@ -123,6 +124,3 @@ function toExchange(side: RequestSide, event: RequestEvent, text: string): Excha
   };
 }
 
-function isObj(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

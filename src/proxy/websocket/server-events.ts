@@ -16,6 +16,7 @@ import { RESPONSES_FINAL, REALTIME_FINAL } from '../response/stream-responses.js
 import type { Guard } from '../types.js';
 import type { WsProtocol } from './error-event.js';
 import type { WsExchange } from './ws-exchange.js';
+import { isObj } from '../../json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -219,6 +220,3 @@ function parseObject(text: string): Obj | undefined {
   }
 }
 
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
