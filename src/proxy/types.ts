@@ -1,5 +1,9 @@
 // The shapes the proxy hands to the rest of guardrun: one exchange, and the guard that rules on it.
+import type { IncomingMessage } from 'node:http';
 import type { Provider } from '../providers.js';
+import type { Recorder } from '../recording/recorder.js';
+import type { Route } from './route.js';
+import type { Upstream } from './upstream.js';
 import type { TokenUsage } from '../recording/format.js';
 import type { ProxyError } from './error-response.js';
 import type { SseEvent } from './response/sse.js';
@@ -135,4 +139,19 @@ export interface Guard {
   finish(exchange: Exchange, result: ExchangeResult): Promise<Charge>;
   /** Time a human spent answering prompts for this exchange (so it is not counted as guardrun's own time). */
   humanMs(exchange: Exchange): number;
+}
+
+/** What every transport (HTTP, WebSocket, intercepted TLS) is given: the keys, the upstreams, the record and the guard. */
+export interface TransportOptions {
+  /** The session's dummy key: the only credential accepted from the agent. */
+  dummyKey: string;
+  /** The real key per provider (absent: guardrun holds none, and answers 401 with the fix). */
+  keys: Partial<Record<Provider, string>>;
+  upstreams: Partial<Record<Provider, Upstream>>;
+  recorder: Recorder;
+  guard: Guard;
+  /** Largest request body (HTTP) or message (WebSocket) accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Picks the route of a request; default: by path prefix (`/v1`, `/anthropic`). Intercepted connections route by host (proxy/intercept/). */
+  route?: (url: string, req: IncomingMessage) => Route | undefined;
 }

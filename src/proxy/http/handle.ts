@@ -1,15 +1,13 @@
 // One request from the agent: authenticate, classify, ask the guard, forward the original bytes, relay the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from '../../providers.js';
-import type { Recorder } from '../../recording/recorder.js';
 import { secretMatcher } from '../../secrets/dummy-key.js';
 import { presentedHeaderName, presentedKey, setRealKey } from '../credentials.js';
 import { errorBody, errorHeaders, type ProxyError } from '../error-response.js';
 import { recordRequest, recordGuardrunAnswer } from '../record-exchange.js';
 import { relayResponse } from './relay.js';
 import { hasPathTrick, routeOf, type Route } from '../route.js';
-import type { Exchange, Guard } from '../types.js';
-import type { Upstream } from '../upstream.js';
+import type { Exchange, TransportOptions } from '../types.js';
 import { forwardHeaders } from '../headers.js';
 import { Cancel } from '../cancel.js';
 import { readBody as readBodyAs, type ReadBody } from '../body/read-body.js';
@@ -18,22 +16,13 @@ import type { ArrivedEncoding } from '../record-exchange.js';
 import { askForStreamUsage } from './stream-usage.js';
 import { sendUpstream, upstreamFault, type FirstByteTimeouts } from './send-upstream.js';
 
-export interface HandlerOptions {
-  dummyKey: string;
-  keys: Partial<Record<Provider, string>>;
-  upstreams: Partial<Record<Provider, Upstream>>;
-  recorder: Recorder;
-  guard: Guard;
-  /** Largest request body accepted, in bytes. */
-  maxBodyBytes: number;
+export interface HandlerOptions extends TransportOptions {
   /** Largest request body once its Content-Encoding is undone, in bytes (default MAX_DECODED_BYTES, 64 MiB). */
   maxDecodedBytes?: number;
   /** Numbers exchanges (1, 2, …); shared with the WebSocket transport so ids stay unique in the session. */
   nextId?: () => number;
   /** How long to wait for the start of an answer (policy `upstream`); default 300 s streamed, 600 s otherwise. */
   firstByteTimeouts?: FirstByteTimeouts;
-  /** Picks the route of a request; default: by path prefix (`/v1`, `/anthropic`). Intercepted connections route by host (proxy/intercept/). */
-  route?: (url: string, req: IncomingMessage) => Route | undefined;
   /** Told of every request refused for carrying credentials other than the session key (the interceptor records these as `bypass`). */
   onForeignKey?: (route: Route, req: IncomingMessage) => void;
 }

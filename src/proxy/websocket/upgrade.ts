@@ -10,34 +10,22 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import type { Provider } from '../../providers.js';
-import type { Recorder } from '../../recording/recorder.js';
 import { secretMatcher } from '../../secrets/dummy-key.js';
 import { presentedKey } from '../credentials.js';
 import { errorBody, type ProxyError } from '../error-response.js';
 import { recordGuardrunAnswer, recordRequest } from '../record-exchange.js';
-import { hasPathTrick, routeOf, type Route } from '../route.js';
-import type { Exchange, Guard } from '../types.js';
-import type { Upstream } from '../upstream.js';
+import { hasPathTrick, routeOf } from '../route.js';
+import type { Exchange, TransportOptions } from '../types.js';
 import { WsConnection } from './connection.js';
 import type { WsProtocol } from './error-event.js';
 import { agentHandshakeLines, isValidHandshake, offeredProtocols, recordedAnswerHeaders, recordedHandshakeHeaders, refuseUpgrade, upstreamHandshakeHeaders } from './handshake.js';
 import { UpgradeRefused, type UpstreamSocket } from './upstream-socket.js';
 import { recordUpgrade } from './ws-record.js';
 
-export interface UpgradeOptions {
-  dummyKey: string;
-  keys: Partial<Record<Provider, string>>;
-  upstreams: Partial<Record<Provider, Upstream>>;
-  recorder: Recorder;
-  guard: Guard;
-  /** Largest message accepted from either side, in bytes. */
-  maxBodyBytes: number;
+export interface UpgradeOptions extends TransportOptions {
   nextId(): number;
   /** Numbers WebSocket connections (1, 2, …); shared with the interceptor's upgrades so numbers stay unique in the session. */
   nextConnection?: () => number;
-  /** Picks the route of an upgrade; default: by path prefix. Intercepted connections route by host (proxy/intercept/). */
-  route?: (url: string, req: IncomingMessage) => Route | undefined;
 }
 
 export interface UpgradeHandler {
