@@ -1,13 +1,14 @@
 // How an exchange becomes session events. Everything passes the guard's masker before it is written.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RecordedBody } from '../recording/format.js';
+import { RECORD_LIMIT_BYTES, type RecordedBody } from '../recording/format.js';
+import { recordParts } from '../recording/parts-index.js';
 import { RawJson } from '../recording/raw-json.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { ProxyError } from './error-response.js';
 import { maskHeaderValues, recordableHeaders } from './headers.js';
 import type { Exchange, Guard, ScannedText } from './types.js';
 
-const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
+const MAX_RECORDED_BYTES = RECORD_LIMIT_BYTES;
 const MAX_BINARY_BYTES = 256 * 1024;
 
 /** How a request body arrived when it was compressed; with `refused`, why it was not decoded (the body is then not recorded). */
@@ -35,9 +36,23 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     contentEncoding: encoding && guard.maskText(encoding.header),
     encodedBytes: encoding?.bytes,
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
-    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex)),
+    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : requestBody(recorder, guard, ex),
     ...transportOf(ex),
   });
+}
+
+/**
+ * A request body for the session file: in parts when the guard scanned it so (a large JSON body: the blobs it
+ * needs are written first, and later requests may continue its lists), else whole.
+ */
+function requestBody(recorder: Recorder, guard: Guard, ex: Exchange): RecordedBody | undefined {
+  const scanned = guard.scanRequest(ex);
+  if (scanned?.parts && recorder.parts && ex.body.length <= MAX_RECORDED_BYTES && !scanned.text.includes('\uFFFD')) {
+    const body = recordParts(scanned.parts, recorder.parts, recorder);
+    recorder.parts.remember(ex.id, ex.json as Record<string, unknown>, scanned.parts.itemFindings, scanned.text.length);
+    return body;
+  }
+  return recordedBody(ex.body, ex.json !== undefined, guard.maskText, scanned);
 }
 
 /** `transport` and `connection` for the lines of a WebSocket exchange; nothing for HTTP. */

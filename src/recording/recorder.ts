@@ -7,10 +7,13 @@ import { dirname } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import type { SessionEvent } from './format.js';
 import { GENESIS_HASH, sealLine } from './hash-chain.js';
+import { createPartsIndex, type PartsIndex } from './parts-index.js';
 import { stringifyWithRaw } from './raw-json.js';
 
 export interface Recorder {
   readonly path: string;
+  /** What this file already holds of request bodies recorded in parts (format 2); absent: bodies are recorded whole. */
+  readonly parts?: PartsIndex;
   write(event: SessionEvent): void;
   /** Writes the lines made so far now (the recorder otherwise writes them at the end of the event-loop turn). */
   flush(): void;
@@ -61,8 +64,10 @@ export function createRecorder(path: string): Recorder {
     }
   };
 
+  const parts = createPartsIndex();
   return {
     path,
+    parts,
     get lastHash() {
       return lastHash;
     },

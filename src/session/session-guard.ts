@@ -87,7 +87,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     if (scan === undefined) {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
       // Strings found clean on earlier turns (the conversation so far) are not scanned again.
-      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck);
+      // A large JSON body is scanned in parts: what the session file already holds was scanned when it was recorded.
+      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck, o.recorder.parts);
       scans.set(ex, scan);
     }
     return scan ?? undefined;

@@ -1,0 +1,34 @@
+// Base64 media in a request body (an image, audio, a file): binary data, not text. It is hashed where it is
+// recorded and its size read from its header, but never scanned for secrets nor tokenized as text: a secret
+// inside encoded bytes is not text a detector could find, and scanning megabytes of base64 for it cost most of
+// a big request's time (a 20 MB image: ~45 ms of scanning for nothing).
+//
+// A string is opaque when it is at least OPAQUE_FROM_CHARS long and its payload is base64 throughout, and it is
+// a `data:<type>;base64,` URI (OpenAI `image_url.url`, `input_image.image_url`, `file.file_data`, …) or the value
+// of a `data` member (Anthropic `source.data` of images and documents, OpenAI `input_audio.data`). A payload with
+// any other character (plain text mislabelled as base64) is text, and scanned as text.
+
+export const OPAQUE_FROM_CHARS = 1024;
+
+const DATA_URI = /^data:[\w.+-]{1,127}\/[\w.+-]{1,127}(?:;[\w.+-]{1,64}=[^;,]{0,256})*;base64,/;
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+
+/** Where a base64 payload starts in an opaque string (after its `data:…;base64,` prefix), or -1 when the string is text. */
+export function opaquePayloadStart(s: string, key?: string): number {
+  if (s.length < OPAQUE_FROM_CHARS) return -1;
+  let start = 0;
+  if (s.charCodeAt(0) === 100 /* d */ && s.startsWith('data:')) {
+    const m = DATA_URI.exec(s.slice(0, 600));
+    if (!m) return -1;
+    start = m[0].length;
+  } else if (key !== 'data') {
+    return -1;
+  }
+  // The negated class runs at ~2 GB/s (10 ms for 20 MB); an anchored [A-Za-z0-9+/]* is ten times slower.
+  return NOT_BASE64.test(start === 0 ? s : s.slice(start)) ? -1 : start;
+}
+
+/** True when `s` (the value of member `key`, if any) is base64 media: see the top of this file. */
+export function isOpaque(s: string, key?: string): boolean {
+  return opaquePayloadStart(s, key) !== -1;
+}
