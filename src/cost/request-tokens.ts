@@ -1,10 +1,11 @@
 // Where the input tokens of a request are: a walk over each API's request shape, counting text pieces.
 // Counts are estimates. Not counted: server-side history (`previous_response_id`, `conversation`, a
-// Realtime session's conversation), files and audio (their size is not in the request), and the exact size
-// of images. A Realtime client event counts what it adds: session instructions and tools, an item, a
-// response's own instructions, input and tools.
+// Realtime session's conversation), files and audio (their size is not in the request). Images count by their
+// provider's rule from the size in their header (image-tokens.ts), never as text. A Realtime client event counts
+// what it adds: session instructions and tools, an item, a response's own instructions, input and tools.
 import type { Provider } from '../providers.js';
 import type { EndpointKind } from './endpoint-kind.js';
+import { base64ImageSize, imageTokens } from './image-tokens.js';
 
 /** Counts one piece of text (the caller caches it). */
 export type CountText = (text: string) => number;
@@ -13,19 +14,15 @@ export type CountText = (text: string) => number;
 const PER_MESSAGE = 4;
 const PER_NAME = 1;
 const REPLY_PRIMING = 3;
-// Image sizes are not in the request. OpenAI: 85 at detail "low", 765 for a 1024x1024 image at "high".
-// Anthropic: about width*height/750, ~1,600 for the largest image it keeps unscaled.
-const OPENAI_IMAGE = 765;
-const OPENAI_IMAGE_LOW = 85;
-const ANTHROPIC_IMAGE = 1600;
 // Anthropic adds a tool-use system prompt when `tools` is set (346 tokens for Claude 4 models, per its docs).
 const ANTHROPIC_TOOL_SYSTEM = 346;
 
 type Json = Record<string, unknown>;
 
-export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText): number {
+/** `model`: for the image rule (the body's `model` when absent). */
+export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText, model?: string): number {
   if (!isObject(body)) return 0;
-  const walk = new Walk(provider, count);
+  const walk = new Walk(provider, count, model ?? (typeof body.model === 'string' ? body.model : undefined));
   switch (kind) {
     case 'chat':
       return walk.chat(body);
@@ -48,6 +45,7 @@ class Walk {
   constructor(
     private readonly provider: Provider,
     private readonly count: CountText,
+    private readonly model: string | undefined,
   ) {}
 
   chat(body: Json): number {
@@ -114,7 +112,7 @@ class Walk {
       case 'reasoning':
         return this.content(item.summary);
       case 'computer_call_output':
-        return OPENAI_IMAGE;
+        return imageTokens(this.provider, this.model, base64ImageSize(isObject(item.output) ? item.output.image_url : undefined));
       default:
         return this.content(item.content);
     }
@@ -153,10 +151,12 @@ class Walk {
     }
   }
 
+  /** Chat `image_url: { url, detail }`, Responses `input_image: { image_url, detail }`, Anthropic `image: { source: { data } }`. */
   private image(part: Json): number {
-    if (this.provider === 'anthropic') return ANTHROPIC_IMAGE;
+    const source = isObject(part.source) ? part.source.data : undefined;
+    const url = isObject(part.image_url) ? part.image_url.url : part.image_url;
     const detail = isObject(part.image_url) ? part.image_url.detail : part.detail;
-    return detail === 'low' ? OPENAI_IMAGE_LOW : OPENAI_IMAGE;
+    return imageTokens(this.provider, this.model, base64ImageSize(source ?? url), detail);
   }
 
   /** A Chat Completions `function` / `function_call`: its name and JSON-text arguments. */

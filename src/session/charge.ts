@@ -74,10 +74,13 @@ function estimatedUsage(ex: Exchange, result: ExchangeResult, ctx: ChargeContext
   const ready = ctx.counter.isReady(encoding);
   let input = partial?.inputTokens ?? 0;
   if (input === 0) {
-    input = ready && ex.json !== undefined ? ctx.counter.countRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens : ex.body.length + BOUND_SLACK_TOKENS;
+    // Counted (the guard has the token worker count the texts first), else texts at their size: an upper bound.
+    if (ex.json === undefined) input = ex.body.length + BOUND_SLACK_TOKENS;
+    else if (ready) input = ctx.counter.countRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens;
+    else input = ctx.counter.boundRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens;
   }
   const text = result.outputText ?? '';
-  const seen = text.length === 0 ? 0 : ready ? ctx.counter.countText(text, encoding) : Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN);
+  const seen = text.length === 0 ? 0 : ready ? ctx.counter.countText(text, encoding) : (ctx.counter.cached(text, encoding) ?? Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN));
   const output = Math.max(partial?.outputTokens ?? 0, seen);
   const usage: TokenUsage = { inputTokens: input, outputTokens: output };
   if (partial?.cachedInputTokens) usage.cachedInputTokens = partial.cachedInputTokens;

@@ -1,6 +1,6 @@
 // The request side of the guard: gather the facts, run the policy, settle asks, redact what must not leave.
 import type { Approver } from '../approval/types.js';
-import { boundRequest, estimateRequest, type RequestEstimate } from '../cost/estimate.js';
+import { boundRequest, countedRequest, type RequestEstimate } from '../cost/estimate.js';
 import { endpointKind } from '../cost/endpoint-kind.js';
 import type { PriceBook } from '../cost/price-book.js';
 import type { TokenCounter } from '../cost/tokens.js';
@@ -46,10 +46,11 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
   // The price data loads in the background at start-up; a request waits for it only if a limit needs a price.
   if (priced && !ctx.book.ready && needsPrice(policy.cost)) await ctx.book.whenReady();
-  // From here to the reservation nothing awaits: the spend read is the spend the reservation joins.
-  const spendUsd = ctx.budget.spentUsd();
-  const reservedUsd = ctx.budget.reservedUsd();
-  let estimate = priced && ctx.book.ready ? estimateFor(ex, ctx, spendUsd + reservedUsd) : undefined;
+  // The estimate may wait for the token worker. From the spend read after it to the reservation nothing awaits:
+  // the spend read is the spend the reservation joins.
+  let estimate = priced && ctx.book.ready ? await estimateFor(ex, ctx) : undefined;
+  let spendUsd = ctx.budget.spentUsd();
+  let reservedUsd = ctx.budget.reservedUsd();
   const facts: RequestFacts = {
     method: ex.method,
     path: ex.endpoint.slice(ex.method.length + 1),
@@ -66,10 +67,15 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   };
   let decision = ctx.evaluator.request(facts);
   if (decision.verdict === 'ask' && estimate?.bound) {
-    // A person will see the estimate: count the tokens for real, and decide again on the exact figure.
-    estimate = { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens, ctx.book), bound: false };
-    facts.estimate = estimate;
-    decision = ctx.evaluator.request(facts);
+    // A person will see the estimate: count the tokens for real, and decide again on the exact figure (and the spend then).
+    const counted = await countedRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens, ctx.book, COUNT_DEADLINE_MS);
+    if (counted) {
+      estimate = { ...counted, bound: false };
+      spendUsd = ctx.budget.spentUsd();
+      reservedUsd = ctx.budget.reservedUsd();
+      Object.assign(facts, { estimate, spendUsd, reservedUsd });
+      decision = ctx.evaluator.request(facts);
+    }
   }
   // Reserve before settling: while a person is asked, or the answer streams, others see this request's share.
   const reserve = decision.verdict === 'deny' ? undefined : limitedUsd(policy.cost, estimate);
@@ -102,18 +108,25 @@ function needsPrice(cost: Policy['cost']): boolean {
   return cost.approve_over_usd !== null || cost.session_budget_usd !== null || cost.unknown_model === 'ask' || cost.unknown_model === 'deny';
 }
 
+/** How long a request waits for the token worker's exact count before its upper bound decides instead. */
+export const COUNT_DEADLINE_MS = 5_000;
+
 /**
- * The cost estimate the policy needs. The tokenizer costs ~0.5 ms per KB of new text, so a cheap upper bound
- * (bytes ≥ tokens) comes first; tokens are counted only when that bound could cross a threshold or the budget.
+ * The cost estimate the policy needs. Tokenizing costs ~0.5 ms per KB of new text, so an upper bound comes first
+ * (texts counted on earlier requests at their count, new ones at their size: exact when nothing is new); the new
+ * texts are counted, in the token worker, only when that bound could cross a threshold or the budget.
  */
-function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: number): RequestEstimate & { bound: boolean } {
+async function estimateFor(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
   const { cost } = ctx.evaluator.policy;
-  const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens, ctx.book);
+  const { missing, ...bound } = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book);
+  if (missing.length === 0) return { ...bound, bound: false };
   const usd = bound.usd;
+  const committedUsd = ctx.budget.spentUsd() + ctx.budget.reservedUsd();
   const withinLimits =
     usd !== undefined &&
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
     (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
   if ((withinLimits && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
-  return { ...estimateRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book), bound: false };
+  const counted = await countedRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book, COUNT_DEADLINE_MS);
+  return counted ? { ...counted, bound: false } : { ...bound, bound: true };
 }

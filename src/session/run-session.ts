@@ -15,7 +15,7 @@ import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { endProcessesSync, leftoverProcesses } from './process-tree.js';
 import { childEnv } from './child-env.js';
-import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
+import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionGuard, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
@@ -105,25 +105,32 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     stop: () => stopRun(),
   };
   const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
+  let guard: SessionGuard | undefined;
   try {
-    const guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
+    guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
+    const masked = guard.maskText;
     recorder.write({
       type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
-      time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
+      time: startedAt.toISOString(), command: o.command.map((arg) => masked(arg)), cwd: o.cwd,
       upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers,
       policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
     });
     proxy = await startProxy({
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
     });
-    // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
+    // Warm-up, off the path of `guardrun -- cmd`'s start-up and of the first request: the tokenizer's ranks load in
+    // the token worker now; ~830 KB of price data and the HTTP client parse on the next turns, while the child starts.
+    guard.warmUp();
     preloadPriceData();
+    for (const u of Object.values(upstreams)) u?.pool.warm?.();
   } catch (error) {
     recorder.close();
     approver.close();
+    guard?.close();
     await proxy?.close();
     throw error;
   }
+  const sessionGuard = guard;
 
   const env = childEnv({
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
@@ -182,6 +189,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     // A stopped run leaves nothing behind: grandchildren (re-parented when the child exited) end too.
     if (stopping || exit.notStarted) endProcessesSync(leftoverProcesses(sessionId, undefined), graceMs);
     await proxy.close();
+    sessionGuard.close();
     finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
     const failed = recorder.failure;
     return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined, finalHash: recorder.lastHash };

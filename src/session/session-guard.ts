@@ -3,6 +3,8 @@ import type { Approver } from '../approval/types.js';
 import { createCiApprover } from '../approval/ci-approver.js';
 import { createPriceBook, type PriceBook } from '../cost/price-book.js';
 import { createTokenCounter } from '../cost/tokens.js';
+import { createTokenWorker } from '../cost/token-worker.js';
+import { encodingForModel } from '../cost/encoding.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
 import { createEndpointCheck } from '../policy/checks/endpoint.js';
 import { createEvaluator } from '../policy/evaluate.js';
@@ -62,10 +64,21 @@ export interface SessionGuardOptions {
   book?: PriceBook;
 }
 
+/** How long the end of an exchange waits for the token worker to count what its charge estimates. */
+const CHARGE_COUNT_DEADLINE_MS = 1_000;
+
 /** The refusal of a request whose record could not be written. */
 export const RECORD_FAILED = 'guardrun_record_failed';
 
-export function createSessionGuard(o: SessionGuardOptions): Guard {
+/** The guard, plus what the session does with it around its requests. */
+export interface SessionGuard extends Guard {
+  /** Starts loading, off the event loop, what a first request may need (the tokenizer's ranks, in the token worker). */
+  warmUp(): void;
+  /** Ends the token worker. */
+  close(): void;
+}
+
+export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
   const loaded = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE, sha256: '' };
   const evaluator = createEvaluator(loaded.policy);
   const book = o.book ?? createPriceBook({ prices: loaded.policy.cost.prices, policySource: loaded.source });
@@ -77,7 +90,9 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   const scanner = createScanner(compileDetectors({ exact, patterns, builtins: BUILTIN_DETECTORS }));
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
-  const counter = createTokenCounter();
+  // Exact token counts happen in a worker thread, never on the event loop that relays every stream.
+  const tokenWorker = createTokenWorker();
+  const counter = createTokenCounter({ worker: tokenWorker });
   const cleanCheck = createCleanCheck(scanner);
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
@@ -166,6 +181,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,
+    warmUp: () => tokenWorker.warm('o200k_base'),
+    close: () => tokenWorker.close(),
     async finish(ex: Exchange, result: ExchangeResult): Promise<Charge> {
       o.stats.requests++;
       if (result.denied) o.stats.denied++;
@@ -174,6 +191,14 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
       try {
         // The reservation stays until the charge replaces it, even while the price data finishes loading.
         if (result.forwarded && !book.ready) await book.whenReady();
+        // An answer the charge estimates (no final usage): the request and what was seen of the answer are counted
+        // first, in the token worker when it is ready (else the estimate takes their size, an upper bound).
+        const estimated = result.forwarded && result.status < 400 && (result.usage === undefined || result.usageFinal === false) && (result.cut || result.usage || result.outputText);
+        const encoding = encodingForModel(ex.model ?? '');
+        if (estimated && ex.json !== undefined && counter.canCount(encoding)) {
+          const bound = counter.boundRequest(ex.provider, ex.apiPath, ex.model, ex.json);
+          await counter.prepare([...bound.missing, ...(result.outputText ? [result.outputText] : [])], encoding, CHARGE_COUNT_DEADLINE_MS);
+        }
         charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd });
       } catch {
         // No price could be worked out (the data failed to load): keep the request's estimate, never $0.
