@@ -17,6 +17,11 @@ export interface Recorder {
   write(event: SessionEvent): void;
   /** Writes the lines made so far now (the recorder otherwise writes them at the end of the event-loop turn). */
   flush(): void;
+  /**
+   * Resolves once the lines made so far are written: with the other lines of this turn of the event loop, in one
+   * write(2) (requests checked in the same turn share it). Check `failure` after it. Never rejects.
+   */
+  written(): Promise<void>;
   /** Writes what is pending, then nothing more; fsyncs and closes. Safe to call twice. */
   close(): void;
   /** Hash of the last line written (the closing line holds the final hash). */
@@ -51,8 +56,18 @@ export function createRecorder(path: string): Recorder {
   let pending: string[] = [];
   let scheduled = false;
   let failure: NodeJS.ErrnoException | undefined;
+  let waiters: Array<() => void> = [];
   const flush = (): void => {
     scheduled = false;
+    const wake = waiters;
+    if (wake.length > 0) waiters = [];
+    try {
+      write();
+    } finally {
+      for (const w of wake) w();
+    }
+  };
+  const write = (): void => {
     if (pending.length === 0 || failure) return;
     const bytes = Buffer.from(pending.length === 1 ? pending[0] : pending.join(''), 'utf8');
     pending = [];
@@ -87,6 +102,10 @@ export function createRecorder(path: string): Recorder {
       }
     },
     flush,
+    written() {
+      if (pending.length === 0 || failure || closed) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push(resolve));
+    },
     close() {
       if (closed) return;
       closed = true;

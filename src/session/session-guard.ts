@@ -109,7 +109,18 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
     return scan ?? undefined;
   };
   const hasResponseRules = loaded.policy.rules.some((r) => r.on === 'response');
-  const maskText = (text: string): string => scanner.mask(text).text;
+  // The same short texts (header values, paths, model names) come with every request: their masked form is kept.
+  const maskedShort = new Map<string, string>();
+  const maskText = (text: string): string => {
+    if (text.length > 256) return scanner.mask(text).text;
+    let masked = maskedShort.get(text);
+    if (masked === undefined) {
+      masked = scanner.mask(text).text;
+      if (maskedShort.size >= 4096) maskedShort.clear();
+      maskedShort.set(text, masked);
+    }
+    return masked;
+  };
   const excerptOf = (calls: ToolCall[]): string => maskText(calls.map((c) => `tool ${c.name}: ${c.arguments}`).join('\n'));
 
   const noteDenial = (ex: Exchange, rule: string, reason: string, decidedBy: string): void => {
@@ -130,8 +141,9 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
         if (out.verdict.allow) {
-          // Nothing leaves that is not on disk first: write this request's lines now, and refuse if that failed.
-          o.recorder.flush();
+          // Nothing leaves that is not on disk first: this request's lines are written (with the others checked in this
+          // turn of the event loop, in one write), and it is refused if that failed.
+          await o.recorder.written();
           const failed = o.recorder.failure;
           if (failed) {
             ledger.release(ex);
