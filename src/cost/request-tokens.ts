@@ -10,6 +10,12 @@ import { base64ImageSize, imageTokens } from './image-tokens.js';
 /** Counts one piece of text (the caller caches it). */
 export type CountText = (text: string) => number;
 
+/**
+ * Tokens of one item of a top-level list (a message, an input item, a tool, a system block): `compute` counts it;
+ * a memo may give a figure it kept for the same object instead (the caller's cache; see tokens.ts).
+ */
+export type ItemMemo = (item: object, compute: () => number) => number;
+
 // OpenAI's published recipe: 3 tokens a message plus its role (1), 1 more for a name, 3 to prime the reply.
 const PER_MESSAGE = 4;
 const PER_NAME = 1;
@@ -20,9 +26,9 @@ const ANTHROPIC_TOOL_SYSTEM = 346;
 type Json = Record<string, unknown>;
 
 /** `model`: for the image rule (the body's `model` when absent). */
-export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText, model?: string): number {
+export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText, model?: string, memo?: ItemMemo): number {
   if (!isObject(body)) return 0;
-  const walk = new Walk(provider, count, model ?? (typeof body.model === 'string' ? body.model : undefined));
+  const walk = new Walk(provider, count, model ?? (typeof body.model === 'string' ? body.model : undefined), memo);
   switch (kind) {
     case 'chat':
       return walk.chat(body);
@@ -46,25 +52,32 @@ class Walk {
     private readonly provider: Provider,
     private readonly count: CountText,
     private readonly model: string | undefined,
+    private readonly memo: ItemMemo | undefined,
   ) {}
+
+  /** One item of a top-level list, through the memo. */
+  private each(item: Json, count: (item: Json) => number): number {
+    return this.memo ? this.memo(item, () => count(item)) : count(item);
+  }
 
   chat(body: Json): number {
     let total = REPLY_PRIMING;
-    for (const m of array(body.messages)) {
-      if (!isObject(m)) continue;
-      total += PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
-      if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
-      for (const call of array(m.tool_calls)) if (isObject(call)) total += this.fn(call.function);
-      total += this.fn(m.function_call);
-    }
+    for (const m of array(body.messages)) if (isObject(m)) total += this.each(m, (x) => this.chatMessage(x));
     return total + this.definitions(body.tools) + this.definitions(body.functions) + this.schema(body.response_format);
+  }
+
+  private chatMessage(m: Json): number {
+    let total = PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
+    if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
+    for (const call of array(m.tool_calls)) if (isObject(call)) total += this.fn(call.function);
+    return total + this.fn(m.function_call);
   }
 
   responses(body: Json): number {
     let total = REPLY_PRIMING;
     if (typeof body.instructions === 'string') total += PER_MESSAGE + this.count(body.instructions);
     if (typeof body.input === 'string') total += PER_MESSAGE + this.count(body.input);
-    for (const item of array(body.input)) if (isObject(item)) total += PER_MESSAGE + this.item(item);
+    for (const item of array(body.input)) if (isObject(item)) total += this.each(item, (x) => PER_MESSAGE + this.item(x));
     const format = isObject(body.text) ? body.text.format : undefined;
     return total + this.definitions(body.tools) + this.schema(format);
   }
@@ -82,8 +95,10 @@ class Walk {
   }
 
   messages(body: Json): number {
-    let total = REPLY_PRIMING + this.content(body.system);
-    for (const m of array(body.messages)) if (isObject(m)) total += PER_MESSAGE + this.content(m.content);
+    let total = REPLY_PRIMING;
+    if (Array.isArray(body.system)) for (const part of body.system) total += isObject(part) ? this.each(part, (x) => this.part(x)) : this.content([part]);
+    else total += this.content(body.system);
+    for (const m of array(body.messages)) if (isObject(m)) total += this.each(m, (x) => PER_MESSAGE + this.content(x.content));
     const tools = array(body.tools);
     if (tools.length > 0) total += ANTHROPIC_TOOL_SYSTEM + this.definitions(tools);
     return total;
@@ -167,7 +182,7 @@ class Walk {
   /** Tool definitions, counted as their JSON text (close to, a little above, what the APIs render). */
   private definitions(tools: unknown): number {
     let total = 0;
-    for (const tool of array(tools)) total += this.json(tool);
+    for (const tool of array(tools)) total += isObject(tool) ? this.each(tool, (x) => this.json(x)) : this.json(tool);
     return total;
   }
 

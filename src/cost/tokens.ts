@@ -18,7 +18,7 @@ import type { Provider } from '../providers.js';
 import { endpointKind } from './endpoint-kind.js';
 import { Lru } from './lru.js';
 import { encodingForModel, type TokenizerEncoding } from './encoding.js';
-import { countRequestTokens } from './request-tokens.js';
+import { countRequestTokens, type ItemMemo } from './request-tokens.js';
 import { countTextTokens, isEncodingLoaded } from './tokenizer.js';
 import type { TokenWorker } from './token-worker.js';
 
@@ -93,6 +93,26 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     }
     return cache;
   };
+  // Exact counts of list items (messages, tools) by object: an item a request re-sends is the earlier request's own
+  // object again when the session file's index matched it (recording/parts-index.ts), so it costs a lookup, not a walk.
+  const itemCounts = new Map<string, WeakMap<object, number>>();
+  const memoFor = (encoding: TokenizerEncoding, model: string | undefined, missed?: { n: number }): ItemMemo => {
+    const key = `${encoding}\u0000${model ?? ''}`;
+    let counts = itemCounts.get(key);
+    if (!counts) {
+      if (itemCounts.size >= 64) itemCounts.clear();
+      itemCounts.set(key, (counts = new WeakMap()));
+    }
+    const known = counts;
+    return (item, compute) => {
+      const found = known.get(item);
+      if (found !== undefined) return found;
+      const before = missed?.n ?? 0;
+      const n = compute();
+      if ((missed?.n ?? 0) === before) known.set(item, n); // exact: every text in it was counted
+      return n;
+    };
+  };
   const keyOf = (text: string): string => (text.length <= DIRECT_KEY_MAX_CHARS ? text : `\u0000sha1:${text.length}:${hash('sha1', text, 'base64')}`);
   const cached = (text: string, encoding: TokenizerEncoding): number | undefined => (text.length === 0 ? 0 : cacheOf(encoding).get(keyOf(text)));
 
@@ -119,18 +139,20 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     countRequest(provider, endpoint, model, body) {
       const encoding = encodingForModel(model ?? modelOf(body) ?? '');
       const kind = endpointKind(provider, endpoint);
-      const inputTokens = countRequestTokens(provider, kind, body, (text) => countText(text, encoding), model);
+      const inputTokens = countRequestTokens(provider, kind, body, (text) => countText(text, encoding), model, memoFor(encoding, model ?? modelOf(body)));
       return { inputTokens, encoding };
     },
     boundRequest(provider, endpoint, model, body) {
       const encoding = encodingForModel(model ?? modelOf(body) ?? '');
       const missing = new Set<string>();
+      const missed = { n: 0 };
       const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
         const n = cached(text, encoding);
         if (n !== undefined) return n;
         missing.add(text);
+        missed.n++;
         return Buffer.byteLength(text, 'utf8');
-      }, model);
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
       return { inputTokens, encoding, missing: [...missing] };
     },
     async prepare(texts, encoding, deadlineMs) {

@@ -40,6 +40,8 @@ export interface ListMatch {
   fromLength: number;
   /** What the taken items held, as scanned when they were first recorded. */
   known: Detectors[];
+  /** The earlier request's items (the first `take` equal this body's). */
+  earlier: readonly unknown[];
 }
 
 /** A body scanned for recording in parts: its template and new items already masked. */
@@ -84,13 +86,13 @@ export function createPartsIndex(): PartsIndex {
       for (const field of LIST_FIELDS) {
         const items = body[field];
         if (!Array.isArray(items)) continue;
-        let best: ListMatch = { field, take: 0, fromLength: 0, known: [] };
+        let best: ListMatch = { field, take: 0, fromLength: 0, known: [], earlier: [] };
         for (let r = recent.length - 1; r >= 0; r--) {
           const old = recent[r].body[field];
           if (!Array.isArray(old) || Math.min(old.length, items.length) <= best.take) continue;
           let take = 0;
           while (take < old.length && take < items.length && sameJson(old[take], items[take])) take++;
-          if (take > best.take) best = { field, from: recent[r].id, take, fromLength: old.length, known: recent[r].findings.get(field)?.slice(0, take) ?? [] };
+          if (take > best.take) best = { field, from: recent[r].id, take, fromLength: old.length, known: recent[r].findings.get(field)?.slice(0, take) ?? [], earlier: old };
         }
         out.push(best);
       }

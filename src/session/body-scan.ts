@@ -56,6 +56,9 @@ function scanParts(text: string, json: Record<string, unknown>, scanner: Scanner
   const itemFindings = new Map<string, Detectors[]>();
   for (const m of matches) {
     const items = json[m.field] as unknown[];
+    // The re-sent items become the earlier request's own (equal) objects: what was worked out for them by object
+    // (token counts) is found again, and this body's copies are freed.
+    for (let i = 0; i < m.take; i++) items[i] = m.earlier[i];
     const all = m.known.slice();
     for (const known of m.known) detectors.push(...known);
     const fresh: unknown[] = [];
