@@ -1,12 +1,10 @@
 // A JSON body that repeats a key reads differently to different parsers: guardrun's checks see the last
 // value (JSON.parse), an upstream may use the first. Such a body is refused rather than forwarded.
 
-// A quote followed by a colon ends an object key when it is not escaped (an odd run of backslashes before it):
-// inside a string a quote is always escaped. The regex looks for the quote and colon only, which it finds by a
-// fast scan for '"' (a 20 MB base64 string costs ~1 ms, against ~8 ms for a pattern that starts with the
-// preceding character); the rare escaped ones are told apart here.
-const KEY_END = /"\s*:/g;
-
+// A quote followed (after any whitespace) by a colon ends an object key when it is not escaped (an odd run of
+// backslashes before it): inside a string a quote is always escaped. Quotes are found with indexOf, which skips
+// the long texts of an agent's body at memory speed (300 KB in ~0.04 ms, a 20 MB base64 string in ~1 ms; a regex
+// took 5 to 8 times longer).
 export function hasDuplicateKeys(text: string, json: unknown): boolean {
   if (json === null || typeof json !== 'object') return false;
   let members = 0;
@@ -22,10 +20,13 @@ export function hasDuplicateKeys(text: string, json: unknown): boolean {
     }
   }
   let keys = 0;
-  KEY_END.lastIndex = 0;
-  for (let m = KEY_END.exec(text); m !== null; m = KEY_END.exec(text)) {
+  for (let quote = text.indexOf('"'); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let at = quote + 1;
+    let c = text.charCodeAt(at);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++at);
+    if (c !== 58 /* : */) continue;
     let backslashes = 0;
-    for (let i = m.index - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
+    for (let i = quote - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
     if (backslashes % 2 === 0) keys++;
   }
   return keys !== members;
