@@ -56,7 +56,7 @@ describe(`a ${TURNS}-turn session recorded in parts`, () => {
     const bodies = doc.exchanges.map((e: { requestBody: { json: unknown } }) => e.requestBody.json);
     // The last body is exactly what the agent sent, every earlier message included.
     expect(createHash('sha256').update(canonical(bodies.at(-1))).digest('hex')).toBe(recorded.lastRequest);
-    expect((bodies.at(-1) as { messages: unknown[] }).messages).toHaveLength(2 * TURNS - 1);
+    expect((bodies.at(-1) as { messages: unknown[] }).messages).toHaveLength(2 * TURNS); // the system prompt, every question, every answer but the last
     // Distinct content: the last request (it holds every earlier message) and the answers. Whole bodies: ~30x.
     const answers = lines.filter((l) => l.type === 'response').reduce((n, l) => n + JSON.stringify(l.body).length, 0);
     expect(statSync(file).size).toBeLessThan(1.5 * (JSON.stringify(bodies.at(-1)).length + answers));
