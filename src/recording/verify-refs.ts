@@ -68,17 +68,18 @@ function referencesOf(text: string): { blobs: string[]; from: number[]; unreadab
   } catch {
     return { blobs: [], from: [], unreadable: true };
   }
-  const out = { blobs: [] as string[], from: [] as number[] };
+  const blobs = new Set<string>();
+  const from = new Set<number>();
   const addRefs = (refs: unknown): void => {
-    if (typeof refs === 'object' && refs !== null) for (const id of Object.values(refs)) out.blobs.push(String(id));
+    if (typeof refs === 'object' && refs !== null) for (const id of Object.values(refs)) blobs.add(String(id));
   };
   addRefs(event.body?.refs);
   const lists = event.body?.lists;
   if (typeof lists === 'object' && lists !== null) {
     for (const list of Object.values(lists) as Array<{ from?: unknown; items?: unknown }>) {
-      if (typeof list?.from === 'number') out.from.push(list.from);
+      if (typeof list?.from === 'number') from.add(list.from);
       if (Array.isArray(list?.items)) for (const item of list.items as Array<{ refs?: unknown }>) addRefs(item?.refs);
     }
   }
-  return out;
+  return { blobs: [...blobs], from: [...from] };
 }
