@@ -2,19 +2,9 @@
 // garble the prompt and they cannot read the keystrokes. guardrun shares the child's process group
 // (for Ctrl-C and terminal reads), so signalling the group would stop guardrun itself: walk the tree.
 import { readFileSync } from 'node:fs';
-import { processTree } from '../session/process-tree.js';
+import { processTree, send } from '../session/process-tree.js';
 
 export { processTree };
-
-function signal(pid: number, sig: NodeJS.Signals): boolean {
-  if (pid === process.pid || pid <= 1) return false;
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false; // already gone
-  }
-}
 
 /** SIGSTOPs `pid` and its descendants; returns the pids stopped. */
 export function pauseTree(pid: number): number[] {
@@ -25,7 +15,7 @@ export function pauseTree(pid: number): number[] {
     let added = false;
     for (const p of processTree(pid)) {
       if (stopped.has(p)) continue;
-      if (signal(p, 'SIGSTOP')) stopped.add(p);
+      if (send(p, 'SIGSTOP')) stopped.add(p);
       added = true;
     }
     if (!added) break;
@@ -35,7 +25,7 @@ export function pauseTree(pid: number): number[] {
 
 /** SIGCONTs `pid` and its descendants; returns the pids continued. */
 export function resumeTree(pid: number): number[] {
-  return processTree(pid).filter((p) => signal(p, 'SIGCONT'));
+  return processTree(pid).filter((p) => send(p, 'SIGCONT'));
 }
 
 function processState(pid: number): string | undefined {

@@ -51,7 +51,6 @@ function fakeTerminal() {
   return { openTerminal, opened, closed };
 }
 
-const named = (name: string) => Object.assign(new Error(name), { name });
 
 describe('createTerminalApprover', () => {
   it('opens the terminal lazily, shows one prompt at a time and answers queued asks in turn', async () => {

@@ -17,6 +17,7 @@ export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
   out.push(`${c.dim('command')}  ${s.command.join(' ')}`);
   if (s.policy) out.push(`${c.dim('policy ')}  ${s.policy.source} ${c.dim(`(sha256 ${s.policy.sha256.slice(0, 12)})`)}`);
   if (s.replayOf) out.push(`${c.dim('replay ')}  of ${s.replayOf.file} (session ${s.replayOf.session})`);
+  if (s.agent) out.push(`${c.dim('agent  ')}  ${s.agent} (adapter applied)${s.unguarded?.length ? c.yellow(`; UNGUARDED for ${s.unguarded.join(', ')}`) : ''}`);
   out.push('');
   if (doc.exchanges.length === 0) out.push(c.dim('  (no exchanges)'));
   else out.push(...table(doc.exchanges.map(rowOf), (row, col, text) => (col === 5 ? decisionColor(doc.exchanges[row], c)(text) : text)));

@@ -17,6 +17,8 @@ export interface RequestEstimate {
   priceIsGuess?: boolean;
   /** The price entry used (`gpt-5.6-sol` for a guess of `gpt-6.2-sol`). */
   priceEntry?: string;
+  /** Part of the input could not be counted in time or size and counts as its bytes (an upper bound). */
+  inputBounded?: boolean;
 }
 
 /** The estimate with input tokens counted by the tokenizer. `book` must be ready. */
@@ -32,6 +34,26 @@ export function estimateRequest(
   const id = model ?? modelOf(body);
   const { inputTokens } = counter.countRequest(provider, endpoint, id, body);
   return priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+}
+
+/**
+ * The estimate with input tokens counted off the event loop (a worker thread, within the counter's time and
+ * size budget; what it could not count is bounded by bytes and flagged `inputBounded`). `book` must be ready.
+ */
+export async function estimateRequestAsync(
+  provider: Provider,
+  endpoint: string,
+  model: string | undefined,
+  body: unknown,
+  counter: TokenCounter,
+  assumeOutputTokens: number,
+  book: PriceBook,
+): Promise<RequestEstimate> {
+  const id = model ?? modelOf(body);
+  const counted = await counter.countRequestAsync(provider, endpoint, id, body);
+  const estimate = priced(provider, id, body, counted.inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+  if (counted.bounded) estimate.inputBounded = true;
+  return estimate;
 }
 
 /**
@@ -52,28 +74,6 @@ export function boundRequest(
   const id = model ?? modelOf(body);
   const { inputTokens, missing } = counter.boundRequest(provider, endpoint, id, body);
   return { ...priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book), missing };
-}
-
-/**
- * `estimateRequest` with the texts not counted yet counted off the event loop (the counter's token worker), within
- * `deadlineMs`; undefined when they were not counted in time (the caller keeps its bound). `book` must be ready.
- */
-export async function countedRequest(
-  provider: Provider,
-  endpoint: string,
-  model: string | undefined,
-  body: unknown,
-  counter: TokenCounter,
-  assumeOutputTokens: number,
-  book: PriceBook,
-  deadlineMs: number,
-): Promise<RequestEstimate | undefined> {
-  const id = model ?? modelOf(body);
-  const first = counter.boundRequest(provider, endpoint, id, body);
-  if (first.missing.length > 0 && !(await counter.prepare(first.missing, first.encoding, deadlineMs))) return undefined;
-  const { inputTokens, missing } = counter.boundRequest(provider, endpoint, id, body);
-  if (missing.length > 0) return undefined; // evicted meanwhile (a cache far too small): not an exact figure
-  return priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
 }
 
 function priced(provider: Provider, model: string | undefined, body: unknown, inputTokens: number, outputTokens: number, book: PriceBook): RequestEstimate {

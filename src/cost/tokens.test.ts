@@ -114,7 +114,7 @@ describe('the bound and the item memo', () => {
     const body = { model: 'gpt-4o', messages: [a, b] };
     const cold = counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', body);
     expect(cold).toMatchObject({ inputTokens: 3 + 2 * (4 + shared.length), missing: [shared] });
-    expect(await counter.prepare(cold.missing, cold.encoding, 1000)).toBe(true);
+    await counter.countRequestAsync('openai', '/v1/chat/completions', 'gpt-4o', body);
     const exact = 3 + 2 * (4 + Math.ceil(shared.length / 4));
     expect(counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', body)).toMatchObject({ inputTokens: exact, missing: [] });
     // The same objects again (a re-sent conversation, interned by the session file's index): no text is looked at.

@@ -1,12 +1,8 @@
 // Offline input-token estimates with a per-text cache, so a growing conversation only tokenizes what is new.
 //
 // Each message's text, each tool-call argument and each tool definition is counted on its own and
-// cached under the text itself (a sha1 of it past 1M characters, to bound what the cache keeps).
+// cached under the text itself (a sha1 of it past 64K characters, to bound what the cache keeps).
 // A string key costs a map lookup (~0.01 ms for 200 KB, measured) where hashing would cost ~0.26 ms.
-//
-// On the proxy's path nothing here tokenizes on the event loop: `boundRequest` takes the texts not counted yet at
-// their UTF-8 size (a token is at least one byte), and `prepare` has the token worker (token-worker.ts) count
-// them. The synchronous `countRequest` tokenizes on the calling thread, for offline use (replay --policy).
 //
 // Timing, measured by hand (Node 20, 2-core dev machine; no timed assertions in tests): a 205 KB chat
 // body of 200 messages cost 8.8 ms to count cold (plus ~150 ms to load o200k_base once), then 0.4 ms
@@ -20,11 +16,13 @@ import { Lru } from './lru.js';
 import { encodingForModel, type TokenizerEncoding } from './encoding.js';
 import { countRequestTokens, type ItemMemo } from './request-tokens.js';
 import { countTextTokens, isEncodingLoaded } from './tokenizer.js';
-import type { TokenWorker } from './token-worker.js';
+import { createCountWorker, type CountWorker } from './count-worker.js';
 
 export interface TokenCount {
   inputTokens: number;
   encoding: TokenizerEncoding;
+  /** Some texts were not counted (over the size or time budget) and count as their UTF-8 bytes: an upper bound. */
+  bounded?: boolean;
 }
 
 export interface TokenCounterStats {
@@ -40,24 +38,35 @@ export interface TokenBound extends TokenCount {
 }
 
 export interface TokenCounter {
-  /** Estimated input tokens of a request body (already parsed JSON). Unknown endpoints count 0. Tokenizes on this thread. */
-  countRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenCount;
   /**
-   * `countRequest`'s figure without tokenizing: texts counted before at their count, the others at their UTF-8 size.
-   * Never below `countRequest` (a token is at least one byte); equal to it when `missing` is empty.
+   * `countRequest`'s figure without tokenizing: texts counted before at their count, the others at their UTF-8
+   * size (a token is at least one byte), so never below it; equal to it when `missing` is empty. List items a
+   * request re-sends as the same objects (the session file's index hands them over) cost a lookup.
    */
   boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenBound;
-  /**
-   * Counts the `texts` not in the cache yet, off the event loop (the token worker; on this thread without one),
-   * within `deadlineMs`. True when every one of them is in the cache afterwards. Never rejects.
-   */
-  prepare(texts: readonly string[], encoding: TokenizerEncoding, deadlineMs: number): Promise<boolean>;
-  /** The count of `text` if it is in the cache. */
+  /** The cached count of `text`, if any. */
   cached(text: string, encoding: TokenizerEncoding): number | undefined;
-  /** True when `prepare` counts without first loading `encoding` (the worker has it, or counting is on this thread). */
+  /** Starts the worker thread and has it load `encoding` in the background (the proxy calls it as it listens). */
+  warm(encoding: TokenizerEncoding): void;
+  /** True when counting in `encoding` off the event loop costs no tokenizer load (the worker has it). */
   canCount(encoding: TokenizerEncoding): boolean;
-  /** Tokens in one text, through the cache. */
+  /**
+   * Estimated input tokens of a request body (already parsed JSON), counted on the calling thread. Unknown
+   * endpoints count 0. At most `maxSyncChars` of uncached text is tokenized per call; the rest counts as its
+   * UTF-8 bytes (an upper bound, `bounded`).
+   */
+  countRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenCount;
+  /**
+   * The same count with the uncached texts tokenized in a worker thread, so the event loop stays free: at most
+   * `maxAsyncChars` of them, within `budgetMs` (default `asyncBudgetMs`); what is left counts as its bytes.
+   */
+  countRequestAsync(provider: Provider, endpoint: string, model: string | undefined, body: unknown, budgetMs?: number): Promise<TokenCount>;
+  /** Tokens in one text, through the cache; a text over `maxSyncChars` counts as its UTF-8 bytes. */
   countText(text: string, encoding: TokenizerEncoding): number;
+  /** Tokens in one text, counted in the worker thread; undefined when it could not be counted within the budget. */
+  countTextAsync(text: string, encoding: TokenizerEncoding, budgetMs?: number): Promise<number | undefined>;
+  /** Ends the worker thread, if one runs. */
+  close(): Promise<void>;
   /** True when counting in `encoding` costs no tokenizer load (never load ~450 ms of ranks at the end of an answer). */
   isReady(encoding: TokenizerEncoding): boolean;
   stats(): TokenCounterStats;
@@ -68,20 +77,27 @@ export interface TokenCounterOptions {
   maxEntries?: number;
   /** Total characters of cache keys kept, per encoding. Default 8,000,000. */
   maxKeyChars?: number;
-  /** The uncached tokenizer (tests pass a spy). Default: gpt-tokenizer, loaded on first use. */
+  /** The uncached tokenizer (tests pass a spy; then the async counts use it too, on the calling thread). Default: gpt-tokenizer, loaded on first use. */
   countText?: (text: string, encoding: TokenizerEncoding) => number;
-  /** Where `prepare` counts; without one it counts on this thread with `countText`. */
-  worker?: TokenWorker;
+  /** Uncached characters tokenized on the calling thread per call. Default 1,000,000 (~0.1 s of prose, ~2 s of the slowest text). */
+  maxSyncChars?: number;
+  /** Uncached characters sent to the worker per request. Default 8,000,000. */
+  maxAsyncChars?: number;
+  /** Time the worker gets per request, in ms. Default 2,000 (loading the o200k ranks takes ~450 ms of it the first time). */
+  asyncBudgetMs?: number;
 }
 
-// Longer texts are cached under a sha1 of them (a long key costs a compare on every hit, and its length of cache room).
-const DIRECT_KEY_MAX_CHARS = 1_000_000;
+const DIRECT_KEY_MAX_CHARS = 65_536;
 
 export function createTokenCounter(options: TokenCounterOptions = {}): TokenCounter {
   const maxEntries = options.maxEntries ?? 10_000;
-  const maxKeyChars = options.maxKeyChars ?? 32_000_000;
+  const maxKeyChars = options.maxKeyChars ?? 8_000_000;
+  const maxSyncChars = options.maxSyncChars ?? 1_000_000;
+  const maxAsyncChars = options.maxAsyncChars ?? 8_000_000;
+  const asyncBudgetMs = options.asyncBudgetMs ?? 2_000;
   const tokenize = options.countText ?? countTextTokens;
   const caches = new Map<TokenizerEncoding, Lru<number>>();
+  let worker: CountWorker | undefined;
   let hits = 0;
   let misses = 0;
 
@@ -93,10 +109,60 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     }
     return cache;
   };
+  const keyOf = (text: string): string => (text.length <= DIRECT_KEY_MAX_CHARS ? text : `\u0000sha1:${text.length}:${hash('sha1', text, 'base64')}`);
+  const peek = (text: string, encoding: TokenizerEncoding): number | undefined => (text.length === 0 ? 0 : cacheOf(encoding).get(keyOf(text)));
+  const cached = (text: string, encoding: TokenizerEncoding): number | undefined => {
+    const value = peek(text, encoding);
+    if (value !== undefined && text.length > 0) hits++;
+    return value;
+  };
+  const remember = (text: string, encoding: TokenizerEncoding, tokens: number): void => {
+    misses++;
+    cacheOf(encoding).set(keyOf(text), tokens);
+  };
+
+  /** Counts on this thread while `budget.chars` lasts; past it, the text's bytes (an upper bound). */
+  const countSync = (text: string, encoding: TokenizerEncoding, budget: { chars: number; bounded: boolean }): number => {
+    const hit = cached(text, encoding);
+    if (hit !== undefined) return hit;
+    if (text.length > budget.chars) {
+      budget.bounded = true;
+      return Buffer.byteLength(text);
+    }
+    budget.chars -= text.length;
+    const tokens = tokenize(text, encoding);
+    remember(text, encoding, tokens);
+    return tokens;
+  };
+
+  /** Tokenizes the uncached texts (worker thread, or the test spy) and caches what was counted in time. */
+  const countMisses = async (texts: string[], encoding: TokenizerEncoding, budgetMs: number): Promise<void> => {
+    const send: string[] = [];
+    let chars = 0;
+    for (const text of new Set(texts)) {
+      if (chars + text.length > maxAsyncChars) continue;
+      chars += text.length;
+      send.push(text);
+    }
+    if (send.length === 0) return;
+    if (options.countText) {
+      for (const text of send) remember(text, encoding, tokenize(text, encoding));
+      return;
+    }
+    worker ??= createCountWorker();
+    const counts = await worker.count(send, encoding, budgetMs);
+    counts.forEach((tokens, i) => {
+      if (tokens !== undefined) remember(send[i], encoding, tokens);
+    });
+  };
+
+  const encodingOf = (model: string | undefined, body: unknown): TokenizerEncoding => encodingForModel(model ?? modelOf(body) ?? '');
+
   // Exact counts of list items (messages, tools) by object: an item a request re-sends is the earlier request's own
   // object again when the session file's index matched it (recording/parts-index.ts), so it costs a lookup, not a walk.
   const itemCounts = new Map<string, WeakMap<object, number>>();
-  const memoFor = (encoding: TokenizerEncoding, model: string | undefined, missed?: { n: number }): ItemMemo => {
+  /** A memo keeping only exact figures: none for an item whose walk took a text at its size (`missed` grew). */
+  const memoFor = (encoding: TokenizerEncoding, model: string | undefined, missed: { n: number }, lookupOnly = false): ItemMemo => {
     const key = `${encoding}\u0000${model ?? ''}`;
     let counts = itemCounts.get(key);
     if (!counts) {
@@ -107,47 +173,38 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     return (item, compute) => {
       const found = known.get(item);
       if (found !== undefined) return found;
-      const before = missed?.n ?? 0;
+      const before = missed.n;
       const n = compute();
-      if ((missed?.n ?? 0) === before) known.set(item, n); // exact: every text in it was counted
+      if (missed.n === before && !lookupOnly) known.set(item, n);
       return n;
     };
   };
-  const keyOf = (text: string): string => (text.length <= DIRECT_KEY_MAX_CHARS ? text : `\u0000sha1:${text.length}:${hash('sha1', text, 'base64')}`);
-  const cached = (text: string, encoding: TokenizerEncoding): number | undefined => (text.length === 0 ? 0 : cacheOf(encoding).get(keyOf(text)));
-
-  function countText(text: string, encoding: TokenizerEncoding): number {
-    if (text.length === 0) return 0;
-    const cache = cacheOf(encoding);
-    const key = keyOf(text);
-    const found = cache.get(key);
-    if (found !== undefined) {
-      hits++;
-      return found;
-    }
-    misses++;
-    const tokens = tokenize(text, encoding);
-    cache.set(key, tokens);
-    return tokens;
-  }
 
   return {
-    countText,
-    cached,
-    canCount: (encoding) => (options.worker ? options.worker.ready(encoding) : options.countText !== undefined || isEncodingLoaded(encoding)),
+    countText: (text, encoding) => countSync(text, encoding, { chars: maxSyncChars, bounded: false }),
+    async countTextAsync(text, encoding, budgetMs = asyncBudgetMs) {
+      if (cached(text, encoding) === undefined) await countMisses([text], encoding, budgetMs);
+      return peek(text, encoding);
+    },
     isReady: (encoding) => options.countText !== undefined || isEncodingLoaded(encoding),
     countRequest(provider, endpoint, model, body) {
-      const encoding = encodingForModel(model ?? modelOf(body) ?? '');
-      const kind = endpointKind(provider, endpoint);
-      const inputTokens = countRequestTokens(provider, kind, body, (text) => countText(text, encoding), model, memoFor(encoding, model ?? modelOf(body)));
-      return { inputTokens, encoding };
+      const encoding = encodingOf(model, body);
+      const budget = { chars: maxSyncChars, bounded: false };
+      const missed = { n: 0 };
+      const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
+        const bounded = budget.bounded;
+        const n = countSync(text, encoding, budget);
+        if (budget.bounded !== bounded) missed.n++;
+        return n;
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
+      return budget.bounded ? { inputTokens, encoding, bounded: true } : { inputTokens, encoding };
     },
     boundRequest(provider, endpoint, model, body) {
-      const encoding = encodingForModel(model ?? modelOf(body) ?? '');
+      const encoding = encodingOf(model, body);
       const missing = new Set<string>();
       const missed = { n: 0 };
       const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
-        const n = cached(text, encoding);
+        const n = peek(text, encoding);
         if (n !== undefined) return n;
         missing.add(text);
         missed.n++;
@@ -155,23 +212,40 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
       }, model, memoFor(encoding, model ?? modelOf(body), missed));
       return { inputTokens, encoding, missing: [...missing] };
     },
-    async prepare(texts, encoding, deadlineMs) {
-      const todo = [...new Set(texts.filter((t) => cached(t, encoding) === undefined))];
-      if (todo.length === 0) return true;
-      let counts: number[] | undefined;
-      if (options.worker) counts = await options.worker.count(todo, encoding, deadlineMs);
-      else counts = todo.map((t) => tokenize(t, encoding));
-      if (!counts || counts.length !== todo.length) return false;
-      const cache = cacheOf(encoding);
-      todo.forEach((t, i) => cache.set(keyOf(t), counts[i]));
-      misses += todo.length;
-      return true;
+    cached: peek,
+    warm(encoding) {
+      if (options.countText) return;
+      worker ??= createCountWorker();
+      worker.warm(encoding);
+    },
+    canCount: (encoding) => options.countText !== undefined || (worker?.ready(encoding) ?? false),
+    async countRequestAsync(provider, endpoint, model, body, budgetMs = asyncBudgetMs) {
+      const encoding = encodingOf(model, body);
+      const kind = endpointKind(provider, endpoint);
+      // First walk: which texts are new. Second: the total, from the cache, bounding what was not counted.
+      const missing: string[] = [];
+      countRequestTokens(provider, kind, body, (text) => {
+        if (cached(text, encoding) === undefined) missing.push(text);
+        return 0;
+      }, model, memoFor(encoding, model ?? modelOf(body), { n: 0 }, true)); // items counted before: skipped
+      if (missing.length > 0) await countMisses(missing, encoding, budgetMs);
+      let bounded = false;
+      const missed = { n: 0 };
+      const inputTokens = countRequestTokens(provider, kind, body, (text) => {
+        const hit = peek(text, encoding);
+        if (hit !== undefined) return hit;
+        bounded = true;
+        missed.n++;
+        return Buffer.byteLength(text);
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
+      return bounded ? { inputTokens, encoding, bounded } : { inputTokens, encoding };
     },
     stats() {
       let entries = 0;
       for (const cache of caches.values()) entries += cache.size;
       return { hits, misses, entries };
     },
+    close: () => worker?.close() ?? Promise.resolve(),
   };
 }
 

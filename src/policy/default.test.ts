@@ -16,7 +16,7 @@ describe('the built-in default policy', () => {
     expect(DEFAULT_POLICY.endpoints.allow).toEqual([...DEFAULT_ENDPOINTS]);
     expect(DEFAULT_POLICY.models).toEqual({ allow: ['*'], deny: [], unknown: 'deny' });
     expect(DEFAULT_POLICY.cost).toEqual({ approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'guess', count_tokens: 'when-needed', prices: {} });
-    expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, patterns: [] });
+    expect(DEFAULT_POLICY.secrets).toEqual({ outbound: 'redact', mask_responses: true, uninspectable: 'ask', patterns: [] });
     expect(DEFAULT_POLICY.approval.timeout_s).toBe(120);
     expect(DEFAULT_POLICY.rules).toEqual([]);
   });

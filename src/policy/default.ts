@@ -56,11 +56,21 @@ approval:
   # Seconds to wait for an answer before denying. Without a terminal (CI) every ask is denied.
   timeout_s: 120
 
+upstream:
+  # Seconds to wait for the start of an answer (its status line) from the provider before ending the exchange
+  # with 504 guardrun_upstream_timeout, which SDKs retry. Streamed requests: providers answer at once and stream.
+  first_byte_timeout_s: 300
+  # Requests that do not stream: a long reasoning answer only starts when it is done (the SDKs wait 600 s).
+  first_byte_timeout_unstreamed_s: 600
+
 secrets:
   # A secret found in a request: deny | ask | redact (replace it, then send) | allow
   outbound: redact
   # Mask secrets in answers before the agent and the session file see them.
   mask_responses: true
+  # A request part guardrun cannot read for secrets (a binary body, a binary file in a multipart upload):
+  # deny | ask | allow. Not consulted with outbound: allow.
+  uninspectable: ask
   # Your own secret formats, in addition to the built-in detectors.
   patterns: []
   #  - { id: acme-token, regex: "ACME-[0-9]{8}" }
@@ -93,6 +103,7 @@ export const DEFAULT_POLICY: Policy = {
   models: { allow: ['*'], deny: [], unknown: 'deny' },
   cost: { approve_over_usd: 0.5, session_budget_usd: 5, assume_output_tokens: 4096, unknown_model: 'guess', count_tokens: 'when-needed', prices: {} },
   approval: { timeout_s: 120 },
-  secrets: { outbound: 'redact', mask_responses: true, patterns: [] },
+  upstream: { first_byte_timeout_s: 300, first_byte_timeout_unstreamed_s: 600 },
+  secrets: { outbound: 'redact', mask_responses: true, uninspectable: 'ask', patterns: [] },
   rules: [],
 };

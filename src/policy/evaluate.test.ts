@@ -135,7 +135,7 @@ describe('createEvaluator with strict.yaml', () => {
     expect(d.verdict).toBe('deny');
     expect(d.denies.map((r) => r.check)).toEqual(['model', 'secrets', 'rule:no-prod-credentials']);
     expect(d.asks.map((r) => r.check)).toEqual(['rule:internal-codenames']);
-    expect(d.reason).toBe('model "gpt-4o" is not in models.allow; the request contains a secret (acme-token); Do not send production credentials to the model.');
+    expect(d.reason).toBe('model "gpt-4o" is not in models.allow; the request contains a secret (acme-token) in the body; Do not send production credentials to the model.');
   });
 
   test('response rules over tool calls extracted from a real body', () => {

@@ -218,3 +218,43 @@ describe('extractToolCalls', () => {
     expect(extractToolCalls(body)).toEqual([]);
   });
 });
+
+// Issue 10, item 6: every text field the APIs define reaches the rules, encoded text decoded.
+describe('extractRequestTexts: every field that reaches the model', () => {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const SECRET = 'bluebird plans';
+  test.each([
+    ['Chat prediction (string)', { model: 'm', messages: [], prediction: { type: 'content', content: SECRET } }],
+    ['Chat prediction (parts)', { model: 'm', messages: [], prediction: { type: 'content', content: [{ type: 'text', text: SECRET }] } }],
+    ['Chat response_format json_schema description', { model: 'm', messages: [], response_format: { type: 'json_schema', json_schema: { name: 'x', description: SECRET, schema: { type: 'object' } } } }],
+    ['Chat response_format property description', { model: 'm', messages: [], response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'string', description: SECRET } } } } } }],
+    ['Responses text.format', { model: 'm', input: 'hi', text: { format: { type: 'json_schema', name: 'x', description: SECRET, schema: {} } } }],
+    ['Responses prompt.variables (string)', { model: 'm', prompt: { id: 'pmpt_1', variables: { topic: SECRET } } }],
+    ['Responses prompt.variables (input_text item)', { model: 'm', prompt: { id: 'pmpt_1', variables: { topic: { type: 'input_text', text: SECRET } } } }],
+    ['Responses prompt.variables (input_file data URI)', { model: 'm', prompt: { id: 'pmpt_1', variables: { doc: { type: 'input_file', file_data: `data:text/plain;base64,${b64(SECRET)}` } } } }],
+    ['Chat file part, text data URI', { model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.txt', file_data: `data:text/plain;base64,${b64(SECRET)}` } }] }] }],
+    ['Chat file part, JSON data URI', { model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: `data:application/json;base64,${b64(JSON.stringify({ a: SECRET }))}` } }] }] }],
+    ['Responses input_file data URI', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', filename: '.env', file_data: `data:text/plain;base64,${b64(SECRET)}` }] }] }],
+    ['percent-encoded data URI', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:,${encodeURIComponent(SECRET)}` } }] }] }],
+    ['Anthropic document, base64 text/plain', { model: 'm', messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'text/plain', data: b64(SECRET) } }] }] }],
+    ['Anthropic document, text source', { model: 'm', messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: SECRET } }] }] }],
+    ['Anthropic document, content source', { model: 'm', messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'content', content: [{ type: 'text', text: SECRET }] } }] }] }],
+    ['Anthropic document title and context', { model: 'm', messages: [{ role: 'user', content: [{ type: 'document', title: SECRET, source: { type: 'url', url: 'https://x' } }] }] }],
+    ['Anthropic search_result content', { model: 'm', messages: [{ role: 'user', content: [{ type: 'search_result', source: 'https://x', title: 't', content: [{ type: 'text', text: SECRET }] }] }] }],
+    ['Anthropic system blocks', { model: 'm', system: [{ type: 'text', text: SECRET }], messages: [] }],
+    ['Anthropic tool_result as a string', { model: 'm', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: SECRET }] }] }],
+    ['Chat developer message', { model: 'm', messages: [{ role: 'developer', content: SECRET }] }],
+    ['Responses instructions', { model: 'm', instructions: SECRET, input: 'x' }],
+    ['tool parameter description', { model: 'm', messages: [], tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { description: SECRET } } } } }] }],
+    ['Responses function tool description', { model: 'm', input: 'x', tools: [{ type: 'function', name: 'f', description: SECRET, parameters: {} }] }],
+    ['Realtime session.update instructions', { type: 'session.update', session: { instructions: SECRET } }],
+    ['Realtime conversation.item.create', { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: SECRET }] } }],
+  ])('%s', (_name, body) => {
+    expect(extractRequestTexts(body).some((t) => t.includes(SECRET)), JSON.stringify(extractRequestTexts(body))).toBe(true);
+  });
+
+  test('binary data URIs and images are not decoded as text', () => {
+    const texts = extractRequestTexts({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${b64('\u0000\u0001PNG')}` } }, { type: 'file', file: { file_data: `data:application/pdf;base64,${b64('%PDF-1.7')}` } }] }] });
+    expect(texts).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 // What a request sends to the model (texts) and what a response asks the agent to run (tool calls),
 // for OpenAI Chat Completions, OpenAI Responses and Anthropic Messages bodies. Pure; never throws on odd input.
 import type { ToolCall } from './types.js';
+import { embeddedText } from '../secrets/embedded.js';
 
 type Obj = Record<string, unknown>;
 
@@ -32,7 +33,12 @@ export function modelOf(path: string, body: unknown): string | undefined {
   }
 }
 
-/** Every text in a request body that reaches the model: messages, input, instructions, system, tool definitions. */
+/**
+ * Every text in a request body that reaches the model: messages, input, instructions, system prompts, tool
+ * definitions (names, descriptions, parameter schemas), Chat `prediction`, structured-output formats
+ * (`response_format`, Responses `text.format`: names, descriptions, schemas), Responses `prompt.variables`, and
+ * text carried encoded: text `data:` URIs in file parts and Anthropic documents (base64 `text/plain`, content).
+ */
 export function extractRequestTexts(body: unknown): string[] {
   const out: string[] = [];
   if (!isObj(body)) return out;
@@ -44,7 +50,11 @@ export function extractRequestTexts(body: unknown): string[] {
   collectSystem(body.system, push);
   collectInput(body.instructions, push);
   collectInput(body.input, push);
-  collectInput(body.prompt, push);
+  if (isObj(body.prompt)) collectPromptVariables(body.prompt, push);
+  else collectInput(body.prompt, push);
+  if (isObj(body.prediction)) collectContent(body.prediction.content, push);
+  if (body.response_format !== undefined) push(json(body.response_format));
+  if (isObj(body.text) && body.text.format !== undefined) push(json(body.text.format));
   for (const tool of asArray(body.tools)) collectToolDefinition(tool, push);
   for (const fn of asArray(body.functions)) collectToolDefinition(fn, push);
   if (typeof body.type === 'string') collectRealtimeEvent(body, push);
@@ -66,6 +76,44 @@ function collectRealtimeEvent(event: Obj, push: Push): void {
 }
 
 type Push = (s: unknown) => void;
+
+/** Responses `prompt: { id, version, variables }`: each variable is a string or an input item (text, file…). */
+function collectPromptVariables(prompt: Obj, push: Push): void {
+  if (!isObj(prompt.variables)) return;
+  for (const value of Object.values(prompt.variables)) {
+    if (typeof value === 'string') push(value);
+    else collectInput([value], push);
+  }
+}
+
+/** Text sent encoded (a text `data:` URI, base64 text): its decoded text. */
+function pushEmbedded(value: unknown, push: Push): void {
+  if (typeof value !== 'string') return;
+  const inner = embeddedText(value);
+  if (inner) push(inner.text);
+}
+
+/** File parts of every API: Chat `file.file_data`, Responses `input_file.file_data`, a `data:` URL anywhere a URL goes. */
+function collectFilePart(part: Obj, push: Push): void {
+  pushEmbedded(part.file_data, push);
+  if (isObj(part.file)) pushEmbedded(part.file.file_data, push);
+  if (typeof part.url === 'string' && part.url.startsWith('data:')) pushEmbedded(part.url, push);
+  if (isObj(part.image_url) && typeof part.image_url.url === 'string' && part.image_url.url.startsWith('data:')) pushEmbedded(part.image_url.url, push);
+  if (isObj(part.input_audio)) return; // audio: nothing readable
+}
+
+/** An Anthropic `document` (or `search_result`) block: title, context, and its source as text. */
+function collectDocument(part: Obj, push: Push): void {
+  push(part.title);
+  push(part.context);
+  const source = part.source;
+  if (!isObj(source)) return;
+  if (source.type === 'text') push(source.data);
+  else if (source.type === 'content') collectContent(source.content, push);
+  else if (source.type === 'base64' && typeof source.media_type === 'string' && /^text\//i.test(source.media_type) && typeof source.data === 'string') {
+    pushEmbedded(source.data, push);
+  } else if (source.type === 'url' && typeof source.url === 'string' && source.url.startsWith('data:')) pushEmbedded(source.url, push);
+}
 
 /** A chat or Anthropic message: content, plus any tool calls it already made (they are resent as context). */
 function collectMessage(message: unknown, push: Push): void {
@@ -98,12 +146,14 @@ function collectContent(content: unknown, push: Push): void {
     push(part.thinking);
     push(part.refusal);
     push(part.transcript); // Realtime audio parts carry their transcript
-    if (part.type === 'tool_result') collectContent(part.content, push);
+    // Nested blocks (tool_result, search_result…) carry their own content.
+    if (Array.isArray(part.content) || (part.type === 'tool_result' && typeof part.content === 'string')) collectContent(part.content, push);
     if (part.type === 'tool_use' || part.type === 'server_tool_use') {
       push(part.name);
       push(json(part.input));
     }
-    if (part.type === 'document' && isObj(part.source) && part.source.type === 'text') push(part.source.data);
+    if (part.type === 'document' || part.type === 'search_result') collectDocument(part, push);
+    collectFilePart(part, push);
   }
 }
 
@@ -122,6 +172,7 @@ function collectInput(input: unknown, push: Push): void {
     if (!isObj(item)) continue;
     collectContent(item.content, push);
     push(item.text);
+    collectFilePart(item, push); // a bare input_file (a prompt variable)
     if (item.type === 'function_call' || item.type === 'custom_tool_call' || item.type === 'mcp_call') {
       push(item.name);
       push(item.arguments ?? item.input);

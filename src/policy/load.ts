@@ -1,9 +1,10 @@
 // Finds and reads the policy: `--policy FILE`, else $GUARDRUN_POLICY, else the nearest guardrun.yaml from the
 // working directory up to the repository root (as git, eslint and prettier find theirs), else the built-in default.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { GuardrunError } from '../errors.js';
+import { exists } from '../files.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_YAML } from './default.js';
 import type { Policy } from './schema.js';
 
@@ -86,15 +87,6 @@ async function loadFile(path: string, shown: string, required: boolean, namedBy:
   const text = bytes.toString('utf8');
   const { parsePolicy } = await import('./parse.js'); // yaml + zod load only when there is a file to read
   return { policy: parsePolicy(text, shown), source: path, sha256: sha256(bytes) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sha256(data: string | Buffer): string {

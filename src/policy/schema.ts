@@ -115,9 +115,14 @@ export const policySchema = strict({
   approval: strict({
     timeout_s: z.number().positive().max(86_400).default(120),
   }).prefault({}),
+  upstream: strict({
+    first_byte_timeout_s: z.number().positive().max(86_400).default(300),
+    first_byte_timeout_unstreamed_s: z.number().positive().max(86_400).default(600),
+  }).prefault({}),
   secrets: strict({
     outbound: z.enum(['deny', 'ask', 'redact', 'allow']).default('redact'),
     mask_responses: z.boolean().default(true),
+    uninspectable: z.enum(['deny', 'ask', 'allow']).default('ask'),
     patterns: z.array(secretPattern).default([]).superRefine(uniqueIds('pattern', 'secrets.patterns')),
   }).prefault({}),
   rules: z.array(rule).default([]).superRefine(uniqueIds('rule', 'rules')),

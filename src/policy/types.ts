@@ -9,6 +9,8 @@ export type Verdict = { kind: 'allow' } | { kind: 'ask'; rule: string; reason: s
 export interface SecretFinding {
   /** Detector id, e.g. `openai-key` or a policy pattern id. */
   detector: string;
+  /** Where it is: `body`, `query`, `path`, `header x-debug`, `multipart file "file" (.env)`… (absent: the body). */
+  where?: string;
 }
 
 export interface CostEstimate {
@@ -39,6 +41,10 @@ export interface RequestFacts {
   /** The texts that go to the model (see extract.ts). */
   texts: string[];
   secretFindings: SecretFinding[];
+  /** Places that held a secret and cannot be redacted (multipart parts): with `outbound: redact` the request is refused. */
+  unredactable?: string[];
+  /** What guardrun could not read (a binary body, binary multipart files); `secrets.uninspectable` decides. */
+  uninspected?: string[];
   estimate?: CostEstimate;
   /** What this session has spent so far (USD): the billed cost of the answers that have completed. */
   spendUsd: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasDuplicateKeys } from './duplicate-keys.js';
+import { hasDuplicateKeys, jsonShape, MAX_JSON_DEPTH } from './duplicate-keys.js';
 
 const check = (text: string): boolean => hasDuplicateKeys(text, JSON.parse(text));
 
@@ -20,5 +20,17 @@ describe('hasDuplicateKeys', () => {
   it('counts a key whose name ends in escaped backslashes, and not a quote escaped after them', () => {
     expect(check('{"a\\\\":1,"a\\\\":2}')).toBe(true); // the key a\\ twice
     expect(check('{"x":"\\\\\\": y","a\\\\":1}')).toBe(false); // a value with \\" : inside, then a\\
+  });
+});
+
+describe('jsonShape', () => {
+  it('measures depth without recursion and stops past the limit', () => {
+    expect(jsonShape('{}', {})).toEqual({ duplicateKeys: false, depth: 1, tooDeep: false });
+    expect(jsonShape('1', 1)).toMatchObject({ depth: 0, tooDeep: false });
+    const ok = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    expect(jsonShape(ok, JSON.parse(ok))).toMatchObject({ depth: MAX_JSON_DEPTH, tooDeep: false });
+    // 50,000 levels: JSON.parse builds it; the walk must neither overflow nor accept it.
+    const deep = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
+    expect(jsonShape(deep, JSON.parse(deep))).toMatchObject({ tooDeep: true });
   });
 });

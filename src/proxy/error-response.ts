@@ -6,6 +6,11 @@ export interface ProxyError {
   /** Stable code: a rule id for denials, or guardrun_* for guardrun's own conditions. */
   code: string;
   message: string;
+  /**
+   * A fault a client talking to the provider directly would retry (the upstream reset the connection, or sent
+   * nothing in time): answered without `x-should-retry: false`, so SDKs retry as they would without guardrun.
+   */
+  retryable?: boolean;
 }
 
 const OPENAI_TYPE: Record<number, string> = {
@@ -39,12 +44,16 @@ export function errorBody(provider: Provider, error: ProxyError): string {
   return JSON.stringify({ error: { message: error.message, type, param: null, code: error.code } });
 }
 
-/** Headers for a guardrun answer; `x-should-retry: false` stops the SDKs' automatic retries. */
-export function errorHeaders(body: string): Record<string, string> {
+/**
+ * Headers for a guardrun answer. Its own refusals carry `x-should-retry: false`, which stops the SDKs' automatic
+ * retries (openai-node, anthropic-sdk and their Python twins read it); an upstream fault they would retry
+ * without guardrun (`retryable`) says `x-should-retry: true` instead.
+ */
+export function errorHeaders(body: string, retryable = false): Record<string, string> {
   return {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-    'x-should-retry': 'false',
-    'x-guardrun': 'denied',
+    'x-should-retry': retryable ? 'true' : 'false',
+    'x-guardrun': retryable ? 'upstream-fault' : 'denied',
   };
 }

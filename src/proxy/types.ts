@@ -4,6 +4,7 @@ import type { TokenUsage } from '../recording/format.js';
 import type { ScannedParts } from '../recording/parts-index.js';
 import type { ProxyError } from './error-response.js';
 import type { SseEvent } from './response/sse.js';
+import type { BodyKind, BodyPart } from './body/read-body.js';
 
 export interface Exchange {
   id: number;
@@ -30,9 +31,23 @@ export interface Exchange {
   transport?: 'websocket';
   /** For WebSocket exchanges: the connection's number in the session (its `ws.upgrade` line). */
   connection?: number;
+  /** How an HTTP body was read (proxy/body/read-body.ts); absent for WebSocket events (JSON). */
+  bodyKind?: BodyKind;
+  /** The readable parts of a form or multipart body: checked (secrets, request rules) like a body. */
+  parts?: BodyPart[];
+  /** What guardrun could not read (a binary body, binary multipart files): `secrets.uninspectable` decides. */
+  uninspected?: string[];
+  /** A multipart body's parts (names, types, sizes): recorded instead of its bytes. */
+  bodySummary?: string;
+  /** The request headers that go upstream (no credentials, no hop-by-hop headers): checked for secrets. */
+  headers?: Record<string, string | string[]>;
 }
 
-export type RequestVerdict = { allow: true; body?: Buffer } | { allow: false; error: ProxyError };
+/**
+ * The guard's answer. Allowed with changes when secrets were redacted: `body` replaces the body, `path` the path
+ * and query (as the agent addressed guardrun), `headers` the values of those headers.
+ */
+export type RequestVerdict = { allow: true; body?: Buffer; path?: string; headers?: Record<string, string> } | { allow: false; error: ProxyError };
 
 /** Filters the answer on its way to the agent: masking, tool-call hold-back. Must not throw (fail closed inside). */
 export interface ResponseFilter {

@@ -28,7 +28,7 @@ describe('body keys', () => {
   it('text, binary and empty bodies', () => {
     expect(liveRecordedBody(Buffer.from('a=1'), 'application/x-www-form-urlencoded', mask)).toEqual({ text: 'a=1' });
     expect(liveRecordedBody(Buffer.from('{not json'), 'application/json', mask)).toEqual({ text: '{not json' });
-    expect(liveRecordedBody(Buffer.from([0xff, 0xfe, 0x00]), 'application/octet-stream', mask)).toEqual({ base64: '//4A' });
+    expect(liveRecordedBody(Buffer.from([0xff, 0xfe, 0x00]), 'application/octet-stream', mask)).toEqual({ omitted: 'binary body, not inspected', bytes: 3 }); // never the bytes nobody inspected
     expect(liveRecordedBody(Buffer.alloc(0), 'application/json', mask)).toBeUndefined();
     expect(liveRecordedBody(undefined, '', mask)).toBeUndefined();
   });

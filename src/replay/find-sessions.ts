@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { exists, isDirectory } from '../files.js';
 import { GuardrunError } from '../errors.js';
 
 export interface SessionSummary {
@@ -37,7 +38,7 @@ export async function projectSessionDir(cwd: string): Promise<string | undefined
   }
   for (const dir of inRepository ? dirs : dirs.slice(0, 1)) {
     const candidate = join(dir, '.guardrun', 'sessions');
-    if (await isDir(candidate)) return candidate;
+    if (await isDirectory(candidate)) return candidate;
   }
   return undefined;
 }
@@ -106,22 +107,5 @@ function parse(line: string): Record<string, unknown> | undefined {
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -75,6 +75,8 @@ export interface ShowTotals {
 export interface SessionInfo {
   id: string; guardrun: string; formatVersion: number; sourceVersion: number; time: string; command: string[]; cwd: string;
   providers: string[]; upstreams: Record<string, string>; policy?: { source: string; sha256: string }; replayOf?: { file: string; session: string };
+  /** The agent adapter applied (`codex`, `claude`), and providers the run let go around guardrun. */
+  agent?: string; unguarded?: string[];
 }
 
 export function sessionInfo(session: RecordedSession): SessionInfo {
@@ -82,6 +84,7 @@ export function sessionInfo(session: RecordedSession): SessionInfo {
   return {
     id: h.session, guardrun: h.guardrun, formatVersion: h.version, sourceVersion: session.sourceVersion, time: h.time, command: h.command ?? [], cwd: h.cwd,
     providers: h.providers ?? [], upstreams: (h.upstreams ?? {}) as Record<string, string>, policy: h.policy, replayOf: h.replayOf,
+    agent: h.agent, unguarded: h.unguarded,
   };
 }
 

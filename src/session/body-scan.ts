@@ -23,8 +23,11 @@ export interface BodyScan {
 
 const NONE: Detectors = [];
 
+/** A body scanned as a whole: JSON, text or a form (HTTP bodies say so in `bodyKind`; WebSocket events are JSON). */
 export function isTextBody(ex: Exchange): boolean {
-  return ex.body.length > 0 && (ex.json !== undefined || ex.contentType.startsWith('text/'));
+  if (ex.body.length === 0) return false;
+  if (ex.bodyKind !== undefined) return ex.bodyKind === 'json' || ex.bodyKind === 'text' || ex.bodyKind === 'form';
+  return ex.json !== undefined || ex.contentType.startsWith('text/');
 }
 
 export function scanBody(text: string, json: unknown, scanner: Scanner, clean?: CleanCheck, index?: PartsIndex): BodyScan {

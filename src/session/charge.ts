@@ -20,6 +20,29 @@ export interface ChargeContext {
   assumeOutputTokens: number;
   /** USD the exchange held in reserve (its estimate), 0 when none. */
   reservedUsd: number;
+  /** Tokens already counted off the event loop (precount below): used instead of counting here. */
+  counted?: { inputTokens?: number; outputTokens?: number };
+}
+
+/** True when chargeFor will estimate usage (so counting the request and output text ahead is worth it). */
+export function needsUsageEstimate(ex: Exchange, result: ExchangeResult): boolean {
+  if (!result.forwarded || ex.model === undefined || endpointKind(ex.provider, ex.apiPath) === undefined) return false;
+  if (result.usage !== undefined && result.usageFinal !== false) return false;
+  if (result.status >= 400) return false;
+  return result.cut === true || result.usage !== undefined || !!result.outputText;
+}
+
+/** Counts the request's input and the seen output in the counter's worker thread, for chargeFor's estimate. */
+export async function precount(ex: Exchange, result: ExchangeResult, counter: TokenCounter): Promise<ChargeContext['counted']> {
+  const encoding = encodingForModel(ex.model ?? '');
+  const counted: NonNullable<ChargeContext['counted']> = {};
+  if (!result.usage?.inputTokens && ex.json !== undefined) {
+    const input = await counter.countRequestAsync(ex.provider, ex.apiPath, ex.model, ex.json);
+    counted.inputTokens = input.inputTokens;
+  }
+  const text = result.outputText ?? '';
+  if (text.length > 0) counted.outputTokens = await counter.countTextAsync(text, encoding);
+  return counted;
 }
 
 // Room beyond the body's bytes when the input must be bounded without the tokenizer (as estimate.ts does).
@@ -73,14 +96,12 @@ function estimatedUsage(ex: Exchange, result: ExchangeResult, ctx: ChargeContext
   const encoding = encodingForModel(ex.model ?? '');
   const ready = ctx.counter.isReady(encoding);
   let input = partial?.inputTokens ?? 0;
+  if (input === 0 && ctx.counted?.inputTokens !== undefined) input = ctx.counted.inputTokens;
   if (input === 0) {
-    // Counted (the guard has the token worker count the texts first), else texts at their size: an upper bound.
-    if (ex.json === undefined) input = ex.body.length + BOUND_SLACK_TOKENS;
-    else if (ready) input = ctx.counter.countRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens;
-    else input = ctx.counter.boundRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens;
+    input = ready && ex.json !== undefined ? ctx.counter.countRequest(ex.provider, ex.apiPath, ex.model, ex.json).inputTokens : ex.body.length + BOUND_SLACK_TOKENS;
   }
   const text = result.outputText ?? '';
-  const seen = text.length === 0 ? 0 : ready ? ctx.counter.countText(text, encoding) : (ctx.counter.cached(text, encoding) ?? Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN));
+  const seen = text.length === 0 ? 0 : ctx.counted?.outputTokens !== undefined ? ctx.counted.outputTokens : ready ? ctx.counter.countText(text, encoding) : Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN);
   const output = Math.max(partial?.outputTokens ?? 0, seen);
   const usage: TokenUsage = { inputTokens: input, outputTokens: output };
   if (partial?.cachedInputTokens) usage.cachedInputTokens = partial.cachedInputTokens;

@@ -56,7 +56,8 @@ export function sessionProcesses(sessionId: string): number[] {
   return found;
 }
 
-function send(pid: number, sig: NodeJS.Signals): boolean {
+/** Sends `sig` to `pid` (never to guardrun itself or init); false when the process is gone. */
+export function send(pid: number, sig: NodeJS.Signals): boolean {
   if (pid === process.pid || pid <= 1) return false;
   try {
     process.kill(pid, sig);

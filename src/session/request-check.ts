@@ -1,6 +1,6 @@
 // The request side of the guard: gather the facts, run the policy, settle asks, redact what must not leave.
 import type { Approver } from '../approval/types.js';
-import { boundRequest, countedRequest, type RequestEstimate } from '../cost/estimate.js';
+import { boundRequest, estimateRequestAsync, type RequestEstimate } from '../cost/estimate.js';
 import { endpointKind } from '../cost/endpoint-kind.js';
 import type { PriceBook } from '../cost/price-book.js';
 import type { TokenCounter } from '../cost/tokens.js';
@@ -14,6 +14,7 @@ import type { Decider } from '../recording/format.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { Scanner } from '../secrets/scan.js';
 import { redactWith, type BodyScan } from './body-scan.js';
+import { scanSurface, type PlacedFinding } from './surface-scan.js';
 import { lastUserText } from './excerpt.js';
 import { settle } from './settle.js';
 
@@ -41,7 +42,10 @@ export interface RequestCheckResult {
 }
 
 export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx: RequestCheckContext): Promise<RequestCheckResult> {
-  const findings = scan?.findings ?? [];
+  // The body (JSON, text, form fields), then everything else that leaves: path, query, headers, multipart parts.
+  const surface = scanSurface(ex, ctx.scanner);
+  const bodyFindings: PlacedFinding[] = ex.bodyKind === 'form' ? [] : (scan?.findings ?? []).map((f) => ({ detector: f.detector, where: 'body' }));
+  const findings: PlacedFinding[] = [...bodyFindings, ...surface.findings];
   const policy = ctx.evaluator.policy;
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
   // The price data loads in the background at start-up; a request waits for it only if a limit needs a price.
@@ -59,8 +63,10 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     model: ex.model,
     stream: ex.stream,
     body: ex.json,
-    texts: extractRequestTexts(ex.json),
-    secretFindings: findings.map((f) => ({ detector: f.detector })),
+    texts: requestTexts(ex),
+    secretFindings: findings,
+    unredactable: surface.unredactable,
+    uninspected: ex.uninspected,
     estimate,
     spendUsd,
     reservedUsd,
@@ -68,14 +74,11 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   let decision = ctx.evaluator.request(facts);
   if (decision.verdict === 'ask' && estimate?.bound) {
     // A person will see the estimate: count the tokens for real, and decide again on the exact figure (and the spend then).
-    const counted = await countedRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, policy.cost.assume_output_tokens, ctx.book, COUNT_DEADLINE_MS);
-    if (counted) {
-      estimate = { ...counted, bound: false };
-      spendUsd = ctx.budget.spentUsd();
-      reservedUsd = ctx.budget.reservedUsd();
-      Object.assign(facts, { estimate, spendUsd, reservedUsd });
-      decision = ctx.evaluator.request(facts);
-    }
+    estimate = await exactEstimate(ex, ctx);
+    facts.estimate = estimate;
+    facts.spendUsd = spendUsd = ctx.budget.spentUsd();
+    facts.reservedUsd = reservedUsd = ctx.budget.reservedUsd();
+    decision = ctx.evaluator.request(facts);
   }
   // Reserve before settling: while a person is asked, or the answer streams, others see this request's share.
   const reserve = decision.verdict === 'deny' ? undefined : limitedUsd(policy.cost, estimate);
@@ -96,11 +99,32 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   }
   // Guardrun's own keys never leave, whatever the policy; other secrets are redacted when the policy says so.
   const humanMs = settled.humanMs;
-  if (!scan || findings.length === 0) return { verdict: { allow: true }, facts, humanMs };
-  if (policy.secrets.outbound === 'redact') return { verdict: { allow: true, body: Buffer.from(scan.masked, 'utf8') }, facts, humanMs };
+  if (findings.length === 0) return { verdict: { allow: true }, facts, humanMs };
+  if (policy.secrets.outbound === 'redact') {
+    const body = ex.bodyKind === 'form' ? surface.maskedForm : bodyFindings.length > 0 ? scan?.masked : undefined;
+    return { verdict: redacted(body, surface.maskedPath, surface.maskedHeaders), facts, humanMs };
+  }
   const exact = new Set(ctx.keyScanner.detectors.map((d) => d.id));
   if (!findings.some((f) => exact.has(f.detector))) return { verdict: { allow: true }, facts, humanMs };
-  return { verdict: { allow: true, body: Buffer.from(redactWith(scan, ctx.keyScanner), 'utf8') }, facts, humanMs };
+  const own = scanSurface(ex, ctx.keyScanner);
+  const body = ex.bodyKind === 'form' ? own.maskedForm : scan && bodyFindings.some((f) => exact.has(f.detector)) ? redactWith(scan, ctx.keyScanner) : undefined;
+  return { verdict: redacted(body, own.maskedPath, own.maskedHeaders), facts, humanMs };
+}
+
+function redacted(body: string | undefined, path: string | undefined, headers: Record<string, string> | undefined): RequestVerdict {
+  const verdict: RequestVerdict & { allow: true } = { allow: true };
+  if (body !== undefined) verdict.body = Buffer.from(body, 'utf8');
+  if (path !== undefined) verdict.path = path;
+  if (headers !== undefined) verdict.headers = headers;
+  return verdict;
+}
+
+/** What request rules read: the texts of a JSON body for the model, or the whole text body, plus form and multipart text parts. */
+function requestTexts(ex: Exchange): string[] {
+  const texts = extractRequestTexts(ex.json);
+  if (ex.bodyKind === 'text' && ex.text !== undefined) texts.push(ex.text);
+  for (const part of ex.parts ?? []) texts.push(part.text);
+  return texts;
 }
 
 /** A limit or an unknown-model rule that needs the price before deciding. */
@@ -108,13 +132,11 @@ function needsPrice(cost: Policy['cost']): boolean {
   return cost.approve_over_usd !== null || cost.session_budget_usd !== null || cost.unknown_model === 'ask' || cost.unknown_model === 'deny';
 }
 
-/** How long a request waits for the token worker's exact count before its upper bound decides instead. */
-export const COUNT_DEADLINE_MS = 5_000;
-
 /**
- * The cost estimate the policy needs. Tokenizing costs ~0.5 ms per KB of new text, so an upper bound comes first
- * (texts counted on earlier requests at their count, new ones at their size: exact when nothing is new); the new
- * texts are counted, in the token worker, only when that bound could cross a threshold or the budget.
+ * The cost estimate the policy needs. Tokenizing costs ~0.1 ms per KB of prose (far more for some texts), so an
+ * upper bound comes first (texts counted on earlier requests at their count, new ones at their size: exact when
+ * nothing is new); the new texts are counted, off the event loop, only when that bound could cross a threshold or
+ * the budget.
  */
 async function estimateFor(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
   const { cost } = ctx.evaluator.policy;
@@ -127,6 +149,11 @@ async function estimateFor(ex: Exchange, ctx: RequestCheckContext): Promise<Requ
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
     (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
   if ((withinLimits && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
-  const counted = await countedRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book, COUNT_DEADLINE_MS);
-  return counted ? { ...counted, bound: false } : { ...bound, bound: true };
+  return exactEstimate(ex, ctx);
+}
+
+/** Input counted by the tokenizer (in the worker); `bound` stays true when part of it had to be bounded. */
+async function exactEstimate(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
+  const estimate = await estimateRequestAsync(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, ctx.evaluator.policy.cost.assume_output_tokens, ctx.book);
+  return { ...estimate, bound: estimate.inputBounded === true };
 }

@@ -14,11 +14,16 @@ import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { endProcessesSync, leftoverProcesses } from './process-tree.js';
-import { childEnv } from './child-env.js';
+import { childEnv, REMOVED_VARIABLES } from './child-env.js';
+import { withheldVariables } from './env-secrets.js';
+import { isolateKernelKeyring } from '../secrets/kernel-keyring-isolation.js';
 import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionGuard, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
+import type { FirstByteTimeouts } from '../proxy/http/send-upstream.js';
+import { DEFAULT_POLICY } from '../policy/default.js';
+import type { Policy } from '../policy/schema.js';
 
 export interface SessionOptions {
   command: string[];
@@ -53,6 +58,10 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Seal the file with this key: an HMAC of the closing line's hash, written as its last line (--sign). */
   sealKey?: string;
+  /** Variables kept in the child's environment although their values look like credentials (--pass-env). */
+  passEnv?: string[];
+  /** Start the child in a new kernel session keyring, guardrun's keys unlinked from the persistent one (a key came from the kernel keyring). */
+  isolateKernelKeyring?: boolean;
 }
 
 export interface SessionResult {
@@ -82,6 +91,9 @@ export interface RunningSession {
   /** For a crash of guardrun itself: stop the child, write the closing line, close the file. Synchronous. */
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
 }
+
+/** How long after the child starts the warm-up begins (see startSession). */
+const WARM_UP_AFTER_MS = 15;
 
 export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const sessionId = randomBytes(6).toString('hex');
@@ -116,13 +128,11 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined, ...o.header,
     });
     proxy = await startProxy({
-      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 256 * 1024 * 1024,
+      dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 64 * 1024 * 1024,
+      firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
     });
-    // Warm-up, off the path of `guardrun -- cmd`'s start-up and of the first request: the tokenizer's ranks load in
-    // the token worker now; ~830 KB of price data and the HTTP client parse on the next turns, while the child starts.
-    guard.warmUp();
+    // ~830 KB of price data: parsed on the next turn, while the child starts.
     preloadPriceData();
-    for (const u of Object.values(upstreams)) u?.pool.warm?.();
   } catch (error) {
     recorder.close();
     approver.close();
@@ -132,10 +142,14 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   }
   const sessionGuard = guard;
 
+  // Credentials under names guardrun does not know are withheld too (env-secrets.ts); the user hears which.
+  const withheld = withheldVariables({ env: o.env, realKeys: o.keys.map((k) => k.value), pass: o.passEnv, skip: [...REMOVED_VARIABLES, ...(o.removeFromChildEnv ?? [])] });
   const env = childEnv({
     parent: o.env, origin: proxy.origin, dummyKey, sessionId, providers,
-    realKeys: o.keys.map((k) => k.value), remove: o.removeFromChildEnv ?? [], unguarded: o.unguardedProviders,
+    realKeys: o.keys.map((k) => k.value), remove: [...(o.removeFromChildEnv ?? []), ...withheld], unguarded: o.unguardedProviders,
   });
+  const notices: string[] = [];
+  if (withheld.length > 0) notices.push(`withheld from the agent's environment (their values look like credentials): ${withheld.join(', ')}; --pass-env NAME keeps one`);
   let plan: ChildPlan | undefined;
   const stopped = o.signal?.aborted ? String(o.signal.reason) as NodeJS.Signals : undefined;
   if (!stopped && o.prepareChild) {
@@ -153,7 +167,22 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       else env[name] = value;
     }
   }
-  const running = stopped ? notStarted(stopped) : spawnChild(plan?.command ?? o.command, env, o.cwd, o.killGraceMs ?? 10_000);
+  let command = plan?.command ?? o.command;
+  if (o.isolateKernelKeyring && !stopped) {
+    const isolated = isolateKernelKeyring(command, o.env, o.cwd);
+    if (isolated) command = isolated.command;
+    else notices.push('a key came from the kernel keyring, which the agent can read without keyctl (install keyutils so guardrun can start it in a keyring of its own)');
+  }
+  const running = stopped ? notStarted(stopped) : spawnChild(command, env, o.cwd, o.killGraceMs ?? 10_000);
+  // Warm-up for the first request, once the child has had a moment (a command like `true` is gone by then, and
+  // its run pays nothing): the tokenizer's ranks load in a worker thread, the HTTP client on the event loop. No
+  // agent sends a request sooner (node alone takes ~40 ms to start).
+  const warm = setTimeout(() => {
+    sessionGuard.warmUp();
+    for (const u of Object.values(upstreams)) u?.pool.warm?.();
+  }, WARM_UP_AFTER_MS);
+  warm.unref();
+  void running.exited.then(() => clearTimeout(warm));
   child = running;
   let finished = false;
   let cleaned = false;
@@ -207,7 +236,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
 
   return {
     sessionId, sessionFile, origin: proxy.origin, child: running, done,
-    notices: [...(chosen.notice ? [chosen.notice] : []), ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
+    notices: [...(chosen.notice ? [chosen.notice] : []), ...notices, ...Object.values(upstreams).filter((u) => u.strippedV1).map((u) => `the ${u.provider} upstream URL ended in /v1, which guardrun dropped (agents' paths already start with /v1): using ${u.url}`)],
     signal,
     interrupt() {
       // The child had this Ctrl-C from the terminal itself; a second one soon after a Ctrl-C at a prompt means "stop".
@@ -246,4 +275,9 @@ function resolveUpstreams(
 
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
+}
+
+/** The policy's `upstream` timeouts, in ms. */
+function firstByteTimeouts(policy: Policy): FirstByteTimeouts {
+  return { stream: policy.upstream.first_byte_timeout_s * 1000, unstreamed: policy.upstream.first_byte_timeout_unstreamed_s * 1000 };
 }

@@ -3,8 +3,6 @@ import type { Approver } from '../approval/types.js';
 import { createCiApprover } from '../approval/ci-approver.js';
 import { createPriceBook, type PriceBook } from '../cost/price-book.js';
 import { createTokenCounter } from '../cost/tokens.js';
-import { createTokenWorker } from '../cost/token-worker.js';
-import { encodingForModel } from '../cost/encoding.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
 import { createEndpointCheck } from '../policy/checks/endpoint.js';
 import { createEvaluator } from '../policy/evaluate.js';
@@ -17,10 +15,12 @@ import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import type { HeldKey } from '../secrets/keystore.js';
 import { createScanner } from '../secrets/scan.js';
 import { createCleanCheck } from '../secrets/clean-strings.js';
+import { withEmbedded } from '../secrets/embedded.js';
 import { checkRequest } from './request-check.js';
 import { isTextBody, scanBody, type BodyScan } from './body-scan.js';
+import { scanFormBody } from './surface-scan.js';
 import { settle } from './settle.js';
-import { chargeFor } from './charge.js';
+import { chargeFor, needsUsageEstimate, precount } from './charge.js';
 import { SpendLedger } from './spend-ledger.js';
 
 export interface SessionStats {
@@ -64,9 +64,6 @@ export interface SessionGuardOptions {
   book?: PriceBook;
 }
 
-/** How long the end of an exchange waits for the token worker to count what its charge estimates. */
-const CHARGE_COUNT_DEADLINE_MS = 1_000;
-
 /** The refusal of a request whose record could not be written. */
 export const RECORD_FAILED = 'guardrun_record_failed';
 
@@ -91,9 +88,10 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
   // Exact token counts happen in a worker thread, never on the event loop that relays every stream.
-  const tokenWorker = createTokenWorker();
-  const counter = createTokenCounter({ worker: tokenWorker });
-  const cleanCheck = createCleanCheck(scanner);
+  const counter = createTokenCounter();
+  // Request bodies are also scanned inside text `data:` URIs and base64 text documents (secrets/embedded.ts).
+  const requestScanner = withEmbedded(scanner);
+  const cleanCheck = createCleanCheck(requestScanner);
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
   const scans = new WeakMap<Exchange, BodyScan | null>();
@@ -103,7 +101,7 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
       // Strings found clean on earlier turns (the conversation so far) are not scanned again.
       // A large JSON body is scanned in parts: what the session file already holds was scanned when it was recorded.
-      scan = text === undefined ? null : scanBody(text, ex.json, scanner, cleanCheck, o.recorder.parts);
+      scan = text === undefined ? null : ex.bodyKind === 'form' ? scanFormBody(ex, requestScanner) : scanBody(text, ex.json, requestScanner, cleanCheck, o.recorder.parts);
       scans.set(ex, scan);
     }
     return scan ?? undefined;
@@ -136,7 +134,7 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
           reserve: (usd: number) => ledger.reserve(ex, usd),
           release: () => ledger.release(ex),
         };
-        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, book, budget, maskText });
+        const out = await checkRequest(ex, scanRequest(ex), { evaluator, scanner: requestScanner, keyScanner, counter, approver: o.approver, recorder: o.recorder, book, budget, maskText });
         facts.set(ex, out.facts);
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
@@ -193,8 +191,8 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,
-    warmUp: () => tokenWorker.warm('o200k_base'),
-    close: () => tokenWorker.close(),
+    warmUp: () => counter.warm('o200k_base'),
+    close: () => void counter.close(),
     async finish(ex: Exchange, result: ExchangeResult): Promise<Charge> {
       o.stats.requests++;
       if (result.denied) o.stats.denied++;
@@ -203,15 +201,9 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
       try {
         // The reservation stays until the charge replaces it, even while the price data finishes loading.
         if (result.forwarded && !book.ready) await book.whenReady();
-        // An answer the charge estimates (no final usage): the request and what was seen of the answer are counted
-        // first, in the token worker when it is ready (else the estimate takes their size, an upper bound).
-        const estimated = result.forwarded && result.status < 400 && (result.usage === undefined || result.usageFinal === false) && (result.cut || result.usage || result.outputText);
-        const encoding = encodingForModel(ex.model ?? '');
-        if (estimated && ex.json !== undefined && counter.canCount(encoding)) {
-          const bound = counter.boundRequest(ex.provider, ex.apiPath, ex.model, ex.json);
-          await counter.prepare([...bound.missing, ...(result.outputText ? [result.outputText] : [])], encoding, CHARGE_COUNT_DEADLINE_MS);
-        }
-        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd });
+        // Usage to estimate: count it in the worker thread first, never on the event loop.
+        const counted = needsUsageEstimate(ex, result) ? await precount(ex, result, counter) : undefined;
+        charge = chargeFor(ex, result, { book, counter, assumeOutputTokens: loaded.policy.cost.assume_output_tokens, reservedUsd, counted });
       } catch {
         // No price could be worked out (the data failed to load): keep the request's estimate, never $0.
         charge = reservedUsd > 0 ? { costUsd: reservedUsd, costEstimated: true } : {};

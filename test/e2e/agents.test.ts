@@ -87,6 +87,9 @@ describe('guardrun -- codex', () => {
     expect(result(replayed.stdout)).toMatchObject({ status: 200, answered: true, keyIsDummy: true });
     expect(upstream.requests).toHaveLength(0);
     expect(readLines(join(dir, `rep${n}.jsonl`))[0]).toMatchObject({ agent: 'codex', replayOf: { file } });
+    // The timeline says which adapter the run used.
+    const shown = await guardrun(['replay', file]);
+    expect(String(shown.stdout)).toMatch(/^agent +codex \(adapter applied\)$/m);
   });
 
   it('with --no-adapter runs Codex with the generic environment only', async () => {

@@ -1,7 +1,7 @@
 // The approval prompt in a real terminal (tmux): a driver asks through the terminal approver while a
 // chatty agent shares the terminal. Keys go in with send-keys; the screen comes back with capture-pane.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS, ROOT, tempDir } from './harness.js';

@@ -155,6 +155,10 @@ describe('the proxy answers guardrun\'s own conditions in the provider error sha
     expect(probe.anthropicNoKey.status).toBe(401);
     expect(probe.anthropicNoKey.body.type).toBe('error');
     expect(probe.anthropicNoKey.body.error.message).toContain('guardrun key set anthropic');
+    // Whatever credential comes (a stored login), the answer names the missing key and its fix.
+    expect(probe.anthropicStoredLogin.status).toBe(401);
+    expect(probe.anthropicStoredLogin.body.error.code).toBe('guardrun_no_key');
+    expect(probe.anthropicStoredLogin.body.error.message).toContain('guardrun key set anthropic');
   });
 
   it('passes bodies byte-exact, queries and response headers unchanged', async () => {

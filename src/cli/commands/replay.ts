@@ -2,7 +2,6 @@
 // policy (--verify / --policy), or re-run an agent against it offline (`-- <command>`).
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, GuardrunError } from '../../errors.js';
 import { loadPolicy } from '../../policy/load.js';
@@ -14,6 +13,7 @@ import { PROVIDERS } from '../../providers.js';
 import { describeSession, ONLY_FILTERS, sessionInfo, SHOW_DOCUMENT_VERSION, type OnlyFilter } from '../../replay/show.js';
 import { listSessions, newestSession } from '../../replay/find-sessions.js';
 import { terminalSafe } from '../../secrets/terminal-text.js';
+import { isDirectory } from '../../files.js';
 import { verifySession } from '../../replay/verify-policy.js';
 import type { CommandContext } from '../context.js';
 import { guardSetup } from '../guard-setup.js';
@@ -131,14 +131,6 @@ function forTerminal<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forTerminal(v)])) as T;
   }
   return value;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 async function verifyOnly(session: RecordedSession, flags: ReplayFlags, ctx: CommandContext, problems: string): Promise<number> {

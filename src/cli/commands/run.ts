@@ -5,6 +5,7 @@ import { guardSetup } from '../guard-setup.js';
 import { openKeystore } from '../../secrets/open-keystore.js';
 import { parseKeyEnv, resolveKeys } from '../../secrets/resolve-keys.js';
 import { startSession } from '../../session/run-session.js';
+import { checkNestedUpstreams } from '../../session/nested.js';
 import type { CommandContext } from '../context.js';
 import { limitsLine, noAdapterWarning, startLine, summaryLines, unguardedWarnings } from '../run-output.js';
 import { colorsFor, formatError } from '../output.js';
@@ -35,6 +36,7 @@ interface RunFlags {
   /** commander's form of --no-adapter: false when given. */
   adapter: boolean;
   allowUnguarded?: boolean;
+  passEnv: string[];
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -46,6 +48,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--anthropic-upstream <url>', 'Anthropic upstream (default $GUARDRUN_ANTHROPIC_UPSTREAM or https://api.anthropic.com)')
     .option('--session-file <path>', 'where to write the session record (default .guardrun/sessions/<time>-<id>.jsonl)')
     .option('--nested', 'allow running inside another guardrun session')
+    .option('--pass-env <NAME>', "keep variable NAME in the agent's environment although its value looks like a credential (repeatable)", collect, [])
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the child', '10')
     .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
@@ -104,6 +107,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       ? await loadSigningKey({ keyEnv: flags.signKeyEnv, env: io.env, openKeystore: () => openKeystore({ env: io.env }), create: true })
       : undefined;
     if (signing?.created) io.stderr.write(`guardrun: made a session signing key, kept in the ${signing.source}; replay checks seals with it\n`);
+    checkNestedUpstreams(resolved.keys, { openai: flags.upstream, anthropic: flags.anthropicUpstream }, io.env);
     const report = inspect(resolved.keys.map((k) => k.provider));
     const refused = report && refusal(report, flags.allowUnguarded === true);
     if (refused) throw refused;
@@ -126,6 +130,8 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
       // An agent whose provider runs unguarded keeps its own settings: pointing it at guardrun would only break it.
       prepareChild: context && unguarded.length === 0 ? (plan) => planChild(command, context, plan) : undefined,
       unguardedProviders: unguarded,
+      passEnv: flags.passEnv,
+      isolateKernelKeyring: resolved.keys.some((k) => k.source.includes('kernel keyring')),
       header: {
         ...(context ? { agent: context.detection.agent.id } : {}),
         ...(unguarded.length > 0 ? { unguarded } : {}),

@@ -62,3 +62,30 @@ describe('request rules', () => {
     }
   });
 });
+
+describe('request rules read normalised text too', () => {
+  test.each([
+    ['codenames', 'blue\u200bbird', 'zero-width space'],
+    ['codenames', 'blue\u00adbird', 'soft hyphen'],
+    ['codenames', 'Blue\u2060bird', 'word joiner'],
+    ['codenames', 'b\u04c0uebird', 'Cyrillic palochka for l'],
+    ['codenames', 'bluebi\u0433d'.replace('\u0433', 'r'), 'plain (control)'],
+    ['codenames', 'bluеbird', 'Cyrillic е'],
+    ['codenames', 'ｂｌｕｅｂｉｒｄ', 'fullwidth'],
+    ['codenames', '𝐛𝐥𝐮𝐞𝐛𝐢𝐫𝐝', 'mathematical bold'],
+    ['codenames', 'blue\u0301bird', 'combining accent'],
+    ['codenames', 'project\u00a0falcon', 'no-break space in a phrase'],
+    ['codenames', 'b\u200el\u200fuebird', 'bidi marks'],
+    ['codenames', 'bluebird\ufe0f', 'variation selector'],
+    ['no-prod', 'production d\u0430tabase password', 'Cyrillic а in a regex rule'],
+    ['no-prod', 'production data\u200bbase password', 'zero-width space in a regex rule'],
+  ])('%s matches %j (%s)', (id, text, _why) => {
+    expect(byId(id).evaluate(requestFacts({ texts: [text] })), JSON.stringify(text)).toMatchObject({ kind: id === 'no-prod' ? 'deny' : 'ask' });
+  });
+
+  test('a word written with non-ASCII letters still matches as written, and normalised', () => {
+    const [check] = createRequestRuleChecks([{ id: 'cafe', on: 'request', match: { words: ['café'] }, action: 'deny' }]);
+    for (const text of ['un café noir', 'un cafe\u0301 noir', 'un cafe noir']) expect(check.evaluate(requestFacts({ texts: [text] })), text).toMatchObject({ kind: 'deny' });
+    expect(check.evaluate(requestFacts({ texts: ['cafeteria'] }))).toMatchObject({ kind: 'allow' });
+  });
+});

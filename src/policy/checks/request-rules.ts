@@ -3,16 +3,37 @@
 // (it cannot lift a deny from the other checks).
 import { Lru } from '../../cost/lru.js';
 import { compileRegex, compileWordList } from '../regex.js';
+import { normalizeForRules } from '../normalize.js';
 import type { RequestRule } from '../schema.js';
 import { ALLOW, type RequestCheck, type RequestFacts, type Verdict } from '../types.js';
 import { ruleCheckId, ruleVerdict } from './rule-verdict.js';
 
 type RequestMatcher = (facts: RequestFacts) => boolean;
 
-// An agent re-sends its conversation every turn: a long text a rule did not match before is not matched again.
+// An agent re-sends its conversation every turn: a long text's normal form, and whether a rule matched it, are
+// worked out once (a re-sent 300 KB context then costs lookups, not a normalisation and a search per rule).
 const REMEMBER_FROM_CHARS = 256;
+const normalForms = new Lru<string>(10_000, 16_000_000);
 
-/** `re.test`, remembering the long texts it did not match (the regex has no `g` flag: `test` is pure). */
+function normalForm(text: string): string {
+  if (text.length < REMEMBER_FROM_CHARS) return normalizeForRules(text);
+  let out = normalForms.get(text);
+  if (out === undefined) normalForms.set(text, (out = normalizeForRules(text)));
+  return out;
+}
+
+// Each request's texts normalised once (normalize.ts), whichever rules read them.
+const normalised = new WeakMap<readonly string[], string[]>();
+function normalisedTexts(texts: readonly string[]): string[] {
+  let out = normalised.get(texts);
+  if (!out) {
+    out = texts.map(normalForm).filter((n, i) => n !== texts[i]);
+    normalised.set(texts, out);
+  }
+  return out;
+}
+
+/** `re.test`, remembering the long texts it did not match (policy regexes have no `g` flag: `test` is pure). */
 function remembering(re: RegExp): (text: string) => boolean {
   const misses = new Lru<true>(10_000, 8_000_000);
   return (text) => {
@@ -24,10 +45,13 @@ function remembering(re: RegExp): (text: string) => boolean {
   };
 }
 
+/** A rule matches a text as sent or as normalised (invisible characters gone, look-alikes folded). */
 function requestMatcher(rule: RequestRule): RequestMatcher {
   const text = rule.match.text !== undefined ? remembering(compileRegex(rule.match.text)) : undefined;
-  const words = rule.match.words !== undefined ? remembering(compileWordList(rule.match.words)) : undefined;
-  return (facts) => (text === undefined || facts.texts.some(text)) && (words === undefined || facts.texts.some(words));
+  // The words as written and as normalised, so "café" matches "cafe\u0301" and "cafe" alike.
+  const words = rule.match.words !== undefined ? remembering(compileWordList([...new Set([...rule.match.words, ...rule.match.words.map(normalizeForRules)])])) : undefined;
+  const any = (test: (text: string) => boolean, facts: RequestFacts): boolean => facts.texts.some(test) || normalisedTexts(facts.texts).some(test);
+  return (facts) => (text === undefined || any(text, facts)) && (words === undefined || any(words, facts));
 }
 
 /** One check per request rule, in file order. */

@@ -3,6 +3,7 @@ import { requestFacts } from '../test-facts.js';
 import { createSecretsCheck } from './secrets-outbound.js';
 
 const found = [{ detector: 'openai-key' }, { detector: 'openai-key' }, { detector: 'acme-token' }];
+const secrets = (outbound: 'deny' | 'ask' | 'redact' | 'allow', uninspectable: 'deny' | 'ask' | 'allow' = 'ask') => ({ outbound, uninspectable, mask_responses: true, patterns: [] });
 
 describe('secrets check', () => {
   test.each([
@@ -13,17 +14,37 @@ describe('secrets check', () => {
     ['deny', [], 'allow'],
     ['ask', [], 'allow'],
   ] as const)('outbound: %s with %j → %s', (outbound, secretFindings, kind) => {
-    const check = createSecretsCheck({ outbound, mask_responses: true, patterns: [] });
-    expect(check.evaluate(requestFacts({ secretFindings: [...secretFindings] }))).toMatchObject({ kind });
+    const check = createSecretsCheck(secrets(outbound));
+    expect(check.evaluate(requestFacts({ secretFindings: [...secretFindings] }))).toMatchObject([{ kind }]);
   });
 
-  test('the reason counts and names the detectors, never the secret', () => {
-    const check = createSecretsCheck({ outbound: 'deny', mask_responses: true, patterns: [] });
-    expect(check.evaluate(requestFacts({ secretFindings: found }))).toEqual({
+  test('the reason counts and names the detectors and places, never the secret', () => {
+    const check = createSecretsCheck(secrets('deny'));
+    expect(check.evaluate(requestFacts({ secretFindings: found }))).toEqual([{
       kind: 'deny',
       rule: 'secrets',
-      reason: 'the request contains 3 secrets (openai-key, acme-token)',
-    });
-    expect(check.evaluate(requestFacts({ secretFindings: [found[0]] }))).toMatchObject({ reason: 'the request contains a secret (openai-key)' });
+      reason: 'the request contains 3 secrets (openai-key, acme-token) in the body',
+    }]);
+    expect(check.evaluate(requestFacts({ secretFindings: [{ detector: 'openai-key', where: 'query' }, { detector: 'x', where: 'header x-debug' }] }))).toMatchObject([
+      { reason: 'the request contains 2 secrets (openai-key, x) in the query, header x-debug' },
+    ]);
+  });
+
+  test('redact refuses a secret it cannot rewrite (a multipart part)', () => {
+    const check = createSecretsCheck(secrets('redact'));
+    const facts = requestFacts({ secretFindings: [{ detector: 'aws-secret', where: 'multipart file "file" (.env)' }], unredactable: ['multipart file "file" (.env)'] });
+    expect(check.evaluate(facts)).toMatchObject([{ kind: 'deny', reason: expect.stringContaining('cannot redact inside multipart file "file" (.env)') }]);
+  });
+
+  test.each([
+    ['redact', 'ask', 'ask'],
+    ['deny', 'deny', 'deny'],
+    ['redact', 'allow', 'allow'],
+    ['allow', 'deny', 'allow'], // outbound: allow does not look for secrets at all
+  ] as const)('uninspectable parts with outbound %s, uninspectable %s → %s', (outbound, uninspectable, kind) => {
+    const check = createSecretsCheck(secrets(outbound, uninspectable));
+    const verdicts = check.evaluate(requestFacts({ uninspected: ['multipart file "file" (a.mp3, audio/mpeg, 9 bytes)'] }));
+    expect(verdicts).toMatchObject([{ kind }]);
+    if (kind !== 'allow') expect(verdicts).toMatchObject([{ reason: expect.stringContaining('cannot read multipart file "file"') }]);
   });
 });

@@ -12,10 +12,11 @@ import type { Exchange, Guard } from '../types.js';
 import type { Upstream } from '../upstream.js';
 import { forwardHeaders } from '../headers.js';
 import { Cancel } from '../cancel.js';
-import { hasDuplicateKeys } from '../duplicate-keys.js';
+import { readBody as readBodyAs, type ReadBody } from '../body/read-body.js';
 import { decodeRequestBody, encodeRequestBody, MAX_DECODED_BYTES, type Coding } from '../content-encoding.js';
 import type { ArrivedEncoding } from '../record-exchange.js';
 import { askForStreamUsage } from './stream-usage.js';
+import { sendUpstream, upstreamFault, type FirstByteTimeouts } from './send-upstream.js';
 
 export interface HandlerOptions {
   dummyKey: string;
@@ -29,6 +30,8 @@ export interface HandlerOptions {
   maxDecodedBytes?: number;
   /** Numbers exchanges (1, 2, …); shared with the WebSocket transport so ids stay unique in the session. */
   nextId?: () => number;
+  /** How long to wait for the start of an answer (policy `upstream`); default 300 s streamed, 600 s otherwise. */
+  firstByteTimeouts?: FirstByteTimeouts;
 }
 
 const NO_KEY_FIX: Record<Provider, string> = {
@@ -66,16 +69,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     req.resume();
     return sendError(res, 'openai', { status: 404, code: 'guardrun_unknown_path', message: `guardrun serves /v1/* (OpenAI) and /anthropic/* (Anthropic), without dot segments, encoded slashes or empty segments; ${req.method} ${url.split('?')[0]} is not one of them` });
   }
-  const presented = presentedKey(req.headers);
-  if (presented === undefined || !isDummyKey(presented)) {
-    req.resume();
-    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
-  }
+  // No key for this provider: say so whatever the request carries (an agent with its own stored login, pointed
+  // here, learns what to fix rather than that its credential is not the session's).
   const realKey = o.keys[route.provider];
   const upstream = o.upstreams[route.provider];
   if (realKey === undefined || upstream === undefined) {
     req.resume();
     return sendError(res, route.provider, { status: 401, code: 'guardrun_no_key', message: `guardrun holds no ${route.provider} key for this session; ${NO_KEY_FIX[route.provider]}` });
+  }
+  const presented = presentedKey(req.headers);
+  if (presented === undefined || !isDummyKey(presented)) {
+    req.resume();
+    return sendError(res, route.provider, { status: 401, code: 'guardrun_invalid_key', message: 'guardrun: this request does not carry the session key; use the OPENAI_API_KEY / ANTHROPIC_API_KEY that guardrun gave the process' });
   }
 
   // Listen from the start: an agent can give up while its request is read, checked or waiting for a human.
@@ -84,25 +89,34 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
     // The agent went away: stop paying for the answer (a streaming relay reads on for its usage, see relay.ts).
     if (!res.writableFinished && !abort.keepReading) abort.abort();
   });
-  const raw = await readBody(req, o.maxBodyBytes);
-  if (raw === undefined) {
-    return sendError(res, route.provider, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` });
-  }
+  const arrived = await readBody(req, o.maxBodyBytes);
   // A compressed body is checked, masked and recorded decoded, exactly like one sent plain.
   const started = performance.now();
+  if (arrived.body === undefined) {
+    // Refused unread, and recorded by its size like any refusal.
+    const tooLarge: ProxyError = { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${o.maxBodyBytes} bytes` };
+    return refuseBody(req, res, route, o, { id: nextId(), started }, tooLarge, { header: String(req.headers['content-encoding'] ?? ''), bytes: arrived.size });
+  }
+  const raw = arrived.body;
   const header = req.headers['content-encoding'];
   const encoding: ArrivedEncoding | undefined = header === undefined ? undefined : { header: String(header), bytes: raw.length };
   const decoded = await decodeRequestBody(raw, header, o.maxDecodedBytes ?? MAX_DECODED_BYTES);
   if ('error' in decoded) return refuseBody(req, res, route, o, { id: nextId(), started }, decoded.error, encoding ?? { header: '', bytes: raw.length });
   const body = decoded.body;
-  const exchange = classify(req, route, body, nextId());
+  const maxDecoded = o.maxDecodedBytes ?? MAX_DECODED_BYTES;
+  if (body.length > maxDecoded) {
+    // The same limit whether it came compressed or not: everything after this holds the body in memory several times.
+    return refuseBody(req, res, route, o, { id: nextId(), started }, { status: 413, code: 'guardrun_body_too_large', message: `request body larger than ${maxDecoded} bytes` }, encoding ?? { header: '', bytes: raw.length });
+  }
+  const read = await readBodyAs(body, String(req.headers['content-type'] ?? ''));
+  const exchange = classify(req, route, body, nextId(), 'refused' in read ? { kind: 'text', text: read.refused.text } : read);
   exchange.startedMs = started;
-  const duplicateKeys = exchange.text !== undefined && exchange.json !== undefined && hasDuplicateKeys(exchange.text, exchange.json);
-  // Its parsed form hides the repeated values: record (and mask) such a body as plain text.
-  if (duplicateKeys) exchange.json = undefined;
+  exchange.headers = forwardHeaders(req.headers);
+  delete exchange.headers['accept-encoding']; // guardrun's own, not the agent's
+  if ('refused' in read && read.refused.text === undefined) exchange.bodyKind = 'binary'; // recorded by its size only
   recordRequest(o.recorder, o.guard, exchange, req.headers, encoding);
-  if (duplicateKeys) {
-    const refused: ProxyError = { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON body that repeats a key: its checks and the upstream could read different values' };
+  if ('refused' in read) {
+    const refused: ProxyError = read.refused.error;
     sendError(res, route.provider, refused);
     recordGuardrunAnswer(o.recorder, exchange, refused);
     void o.guard.finish(exchange, { status: 400, usage: undefined, forwarded: false, denied: true });
@@ -126,28 +140,30 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HandlerOptio
   }
 
   const headers = forwardHeaders(req.headers);
+  if (verdict.headers) Object.assign(headers, verdict.headers); // secrets redacted from header values
   setRealKey(headers, realKey, presentedHeaderName(req.headers));
+  const upstreamPath = verdict.path === undefined ? route.upstreamPath : (routeOf(verdict.path)?.upstreamPath ?? route.upstreamPath);
   // A stream that would carry no usage is asked for it (a recording answers as recorded: nothing to ask).
   const withUsage = upstream.pool.source === 'replay' ? undefined : askForStreamUsage(exchange, verdict.body ?? body);
   const encodeStart = performance.now();
   const sent = await upstreamBody(raw, decoded.codings, withUsage ?? verdict.body, headers);
   exchange.guardMs += performance.now() - encodeStart;
-  let upstreamRes;
-  try {
-    upstreamRes = await upstream.pool.request({
-      method: req.method as 'POST',
-      path: upstream.prefix + route.upstreamPath,
-      headers,
-      body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
-      signal: abort,
-    });
-  } catch (error) {
+  const sentUp = await sendUpstream(upstream, {
+    method: req.method as 'POST',
+    path: upstream.prefix + upstreamPath,
+    headers,
+    body: raw.length > 0 || !['GET', 'HEAD'].includes(req.method ?? '') ? sent : undefined,
+    signal: abort,
+  }, exchange.stream, o.firstByteTimeouts);
+  const upstreamRes = sentUp.response;
+  if (upstreamRes === undefined) {
     const err: ProxyError = abort.aborted
       ? { status: 499, code: 'guardrun_client_closed', message: 'the agent closed the connection' }
-      : { status: 502, code: 'guardrun_upstream_unreachable', message: `guardrun could not reach the ${route.provider} upstream ${upstream.url}: ${describeNetworkError(error)}` };
+      : upstreamFault(sentUp.error, route.provider, upstream, exchange.stream, o.firstByteTimeouts);
     if (!abort.aborted) sendError(res, route.provider, err);
     recordGuardrunAnswer(o.recorder, exchange, err);
-    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: false, denied: false });
+    // A first-byte timeout: the upstream had the request and may bill it.
+    void o.guard.finish(exchange, { status: err.status, usage: undefined, forwarded: err.code === 'guardrun_upstream_timeout', denied: false });
     return;
   }
   await relayResponse(exchange, upstreamRes, res, { recorder: o.recorder, guard: o.guard, abort, source: upstream.pool.source ?? 'upstream', hideAddedUsage: withUsage !== undefined });
@@ -178,18 +194,9 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, route: NonNullabl
   void o.guard.finish(exchange, { status: refused.status, usage: undefined, forwarded: false, denied: true });
 }
 
-function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number): Exchange {
+function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof routeOf>>, body: Buffer, id: number, read: ReadBody = { kind: 'none' }): Exchange {
   const contentType = String(req.headers['content-type'] ?? '');
-  let json: unknown;
-  let text: string | undefined;
-  if (body.length > 0 && contentType.includes('json')) {
-    try {
-      text = body.toString('utf8');
-      json = JSON.parse(text);
-    } catch {
-      json = undefined; // forwarded as is; the upstream answers the agent's own mistake
-    }
-  }
+  const { json, text } = read;
   const fields = (json && typeof json === 'object' ? json : {}) as { model?: unknown; stream?: unknown };
   const model = typeof fields.model === 'string' ? fields.model : deploymentOf(route.apiPath);
   const method = req.method ?? 'GET';
@@ -209,6 +216,10 @@ function classify(req: IncomingMessage, route: NonNullable<ReturnType<typeof rou
     text,
     startedMs: performance.now(),
     guardMs: 0,
+    bodyKind: read.kind,
+    parts: read.parts,
+    uninspected: read.uninspected,
+    bodySummary: read.summary,
   };
 }
 
@@ -218,7 +229,8 @@ function deploymentOf(path: string): string | undefined {
   return m ? decodeURIComponent(m[1]) : undefined;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** The body, or (past `limit`) only its size: the rest is read and dropped, so the agent gets its answer. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body?: Buffer; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -228,7 +240,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       if (size > limit) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(over ? { size } : { body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), size }));
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new Error('the agent closed the connection while sending'));
@@ -242,11 +254,6 @@ export function sendError(res: ServerResponse, provider: Provider, error: ProxyE
     return;
   }
   const body = errorBody(provider, error);
-  res.writeHead(error.status, errorHeaders(body));
+  res.writeHead(error.status, errorHeaders(body, error.retryable));
   res.end(body);
-}
-
-function describeNetworkError(error: unknown): string {
-  const e = error as { code?: string; message?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code ?? e.message ?? 'unknown error';
 }

@@ -142,7 +142,7 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
     const body = errorBody(ex.provider, filtered.error);
     res.writeHead(filtered.error.status, errorHeaders(body));
     res.end(body);
-    return { usage, outputText, ttfbMs, error: filtered.error, denied: true, body: recordedBody(raw, json !== undefined, ctx.guard.maskText) };
+    return { usage, outputText, ttfbMs, error: filtered.error, denied: true, body: recordedBody(raw, json !== undefined, ctx.guard.maskText, undefined, true) };
   }
   const out = filtered.text === text ? raw : Buffer.from(filtered.text, 'utf8');
   if (NO_BODY_STATUS.has(up.statusCode)) delete headers['content-length'];
@@ -151,7 +151,7 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
   res.writeHead(up.statusCode, headers);
   res.end(out);
   const scanned = ctx.guard.masksResponses ? { text: filtered.text, masked: filtered.text } : undefined;
-  return { usage, outputText, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText, scanned) };
+  return { usage, outputText, ttfbMs, body: recordedBody(out, json !== undefined, ctx.guard.maskText, scanned, true) };
 }
 
 async function relayBinary(up: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, cancel: Cancel, guard: Guard): Promise<Outcome> {

@@ -2,7 +2,7 @@
 // Exchange, is recorded and checked by the guard exactly as an HTTP request is, then forwarded (redacted if
 // the policy says so) or refused with an error event. Every exchange ends with one `response` line and one
 // `guard.finish`, whatever happens.
-import { hasDuplicateKeys } from '../duplicate-keys.js';
+import { jsonShape, MAX_JSON_DEPTH } from '../duplicate-keys.js';
 import type { ProxyError } from '../error-response.js';
 import { recordGuardrunAnswer, recordRequest } from '../record-exchange.js';
 import { WS_REFUSAL_STATUS } from '../response/stream-error-event.js';
@@ -37,11 +37,15 @@ type RequestEvent = Extract<ClientEvent, { kind: 'request' }>;
 
 export async function handleClientRequest(side: RequestSide, event: RequestEvent, text: string): Promise<void> {
   const ex = toExchange(side, event, text);
-  const duplicateKeys = hasDuplicateKeys(text, event.json);
+  const shape = jsonShape(text, event.json);
+  const duplicateKeys = shape.duplicateKeys || shape.tooDeep;
   if (duplicateKeys) ex.json = undefined; // recorded (and masked) as text: its parsed form hides the repeated values
   recordRequest(side.recorder, side.guard, ex, {});
   const state: EndState = { ended: false };
   try {
+    if (shape.tooDeep) {
+      return refuse(side, ex, event, state, { status: 400, code: 'guardrun_json_too_deep', message: `guardrun refuses a JSON event nested more than ${MAX_JSON_DEPTH} levels deep` });
+    }
     if (duplicateKeys) {
       return refuse(side, ex, event, state, { status: 400, code: 'guardrun_duplicate_json_keys', message: 'guardrun refuses a JSON event that repeats a key: its checks and the upstream could read different values' });
     }
