@@ -11,7 +11,7 @@ export function renderScenarios(result) {
   const lines = [];
   const first = s.first ?? {};
   if (Object.keys(first).length) {
-    lines.push('Agent-shaped scenarios (issue 13). First request: a fresh agent process sends it as soon as it starts, against a freshly started target (guardrun starts the agent itself); times as the agent measures them, medians over rounds. Later: the same context re-sent with one new exchange each time, 10 times.');
+    lines.push('Agent-shaped scenarios (issue 13). First request: a fresh agent process sends it as soon as it starts, against a freshly started target (guardrun starts the agent itself); times as the agent measures them, medians over rounds. Later: the same context re-sent with one new exchange each time, 30 times; p50 of the last 20.');
     lines.push('', '| scenario | direct | floor | guardrun | guardrun own (guardMs) | Portkey |', '|---|---|---|---|---|---|');
     for (const [bytes, t] of Object.entries(first)) {
       const d = t.direct?.firstMs;

@@ -55,7 +55,7 @@ const settings = {
   // Issue 13's scenarios: fresh processes per round for the first request.
   firstRounds: quick ? 2 : 3,
   firstSizes: [75 * 1024, 300 * 1024],
-  laterRequests: 10,
+  laterRequests: 30,
   growthTurns: 60,
   bigBytes: 20e6,
   bigCount: 3,

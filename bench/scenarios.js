@@ -59,8 +59,8 @@ function guardMsById(file) {
 
 /**
  * First request of a session (~75 KB and ~300 KB, gpt-4.1, the default policy with its limits) and
- * `later` requests re-sending that context with one new message each; every target freshly started per
- * round. Returns { [size]: { [target]: { firstMs, laterMs, guardFirstMs, guardLaterMs } } } (medians).
+ * `later` requests re-sending that context with one new exchange each (their figure: the p50 after the tenth);
+ * every target freshly started per round. Returns { [size]: { [target]: { firstMs, laterMs, guardFirstMs, guardLaterMs } } } (medians).
  */
 export async function firstRequests({ upstream, scratch, bin, rounds, later, sizes, wanted, log }) {
   const result = {};
@@ -70,13 +70,15 @@ export async function firstRequests({ upstream, scratch, bin, rounds, later, siz
     const samples = {};
     const add = (name, fig) => (samples[name] ??= []).push(fig);
     for (let round = 1; round <= rounds; round++) {
+      // "Later" is the steady state of a session: the last requests, after the first ten warmed everything up.
+      const steady = (ms) => median(ms.slice(Math.min(11, ms.length - 1)));
       const direct = await runClient('client-direct', file, `${upstream.origin}/v1`);
-      add('direct', { first: direct.ms[0], later: median(direct.ms.slice(1)) });
+      add('direct', { first: direct.ms[0], later: steady(direct.ms) });
       if (wanted.has('floor')) {
         const floor = await startFloor(upstream);
         try {
           const r = await runClient('client-floor', file, `${floor.origin}/v1`);
-          add('floor', { first: r.ms[0], later: median(r.ms.slice(1)) });
+          add('floor', { first: r.ms[0], later: steady(r.ms) });
         } finally {
           await stopProcess(floor.handle);
         }
@@ -84,13 +86,13 @@ export async function firstRequests({ upstream, scratch, bin, rounds, later, siz
       if (wanted.has('guardrun')) {
         const r = await runGuarded('guardrun-first', file, { upstream, scratch, bin, tag: `first-${bytes}` });
         const bad = r.status.filter((s) => s !== 200).length;
-        add('guardrun', { first: r.ms[0], later: median(r.ms.slice(1)), guardFirst: r.guardMs[0], guardLater: median(r.guardMs.slice(1)), errors: bad });
+        add('guardrun', { first: r.ms[0], later: steady(r.ms), guardFirst: r.guardMs[0], guardLater: steady(r.guardMs), errors: bad });
       }
       if (wanted.has('portkey')) {
         const portkey = await startPortkey(upstream);
         try {
           const r = await runClient('client-portkey', file, `${portkey.origin}/v1`, { headers: portkey.headers });
-          add('portkey', { first: r.ms[0], later: median(r.ms.slice(1)) });
+          add('portkey', { first: r.ms[0], later: steady(r.ms) });
         } finally {
           await stopProcess(portkey.handle);
         }
