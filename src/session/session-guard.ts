@@ -92,6 +92,8 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
   // Request bodies are also scanned inside text `data:` URIs and base64 text documents (secrets/embedded.ts).
   const requestScanner = withEmbedded(scanner);
   const cleanCheck = createCleanCheck(requestScanner);
+  // Requests between the start and the end of their check (see the write before forwarding).
+  let checking = 0;
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
   const scans = new WeakMap<Exchange, BodyScan | null>();
@@ -127,6 +129,7 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
 
   return {
     async checkRequest(ex): Promise<RequestVerdict> {
+      checking++;
       try {
         const budget = {
           spentUsd: () => ledger.spentUsd(),
@@ -139,9 +142,11 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
         if (out.verdict.allow) {
-          // Nothing leaves that is not on disk first: this request's lines are written (with the others checked in this
-          // turn of the event loop, in one write), and it is refused if that failed.
-          await o.recorder.written();
+          // Nothing leaves that is not on disk first: this request's lines are written, and it is refused if that
+          // failed. Alone, at once; with other requests being checked, together with theirs at the end of this turn
+          // of the event loop, in one write (waiting for the turn's end would only add latency to a lone request).
+          if (checking > 1) await o.recorder.written();
+          else o.recorder.flush();
           const failed = o.recorder.failure;
           if (failed) {
             ledger.release(ex);
@@ -157,6 +162,8 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
         const reason = `guardrun could not check this request: ${(error as Error).message}`;
         noteDenial(ex, 'guardrun_check_error', reason, 'error');
         return { allow: false, error: { status: 403, code: 'guardrun_check_error', message: maskText(reason) } };
+      } finally {
+        checking--;
       }
     },
     endpointAllowed(endpoint) {
