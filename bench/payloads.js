@@ -64,3 +64,50 @@ export function conversation(seed, { userBytes = 3300, assistantBytes = 700 } = 
     },
   };
 }
+
+/**
+ * A coding agent's first request: a long system prompt, a tool list (JSON schemas with descriptions) and one
+ * user message, about `bytes` bytes in all (a third prompt, two thirds tools).
+ */
+export function agentContext(bytes, { seed = 7, model = 'gpt-4.1' } = {}) {
+  const system = { role: 'system', content: text(Math.floor(bytes / 3), seed) };
+  const tools = [];
+  for (let i = 0; JSON.stringify(tools).length < (bytes * 2) / 3 - 2500; i++) {
+    tools.push({
+      type: 'function',
+      function: {
+        name: `tool_${i}`,
+        description: text(1200, seed * 100 + i),
+        parameters: { type: 'object', properties: { path: { type: 'string', description: text(300, seed * 1000 + i) }, recursive: { type: 'boolean' } }, required: ['path'] },
+      },
+    });
+  }
+  const messages = [system, { role: 'user', content: text(2000, seed + 1) }];
+  return { model, messages, tools };
+}
+
+/** `context` followed by `turns` more requests, each adding an assistant answer and a new user message. */
+export function repeatedContext(context, turns, { seed = 9, userBytes = 1500, assistantBytes = 500 } = {}) {
+  const bodies = [context];
+  let messages = context.messages;
+  for (let k = 1; k <= turns; k++) {
+    messages = [...messages, { role: 'assistant', content: text(assistantBytes, seed * 1000 + 2 * k) }, { role: 'user', content: text(userBytes, seed * 1000 + 2 * k + 1) }];
+    bodies.push({ ...context, messages });
+  }
+  return bodies;
+}
+
+/**
+ * A chat request carrying one PNG of about `bytes` bytes as a base64 data URI (a valid PNG signature and
+ * IHDR of `width` x `height`, then seeded filler: the upstream does not decode it).
+ */
+export function imageBody(bytes, { width = 4000, height = 3000, model = 'gpt-4.1', seed = 11 } = {}) {
+  const raw = Buffer.alloc(Math.floor((bytes * 3) / 4));
+  const next = rng(seed);
+  for (let i = 0; i < raw.length; i += 4) raw.writeUInt32LE(Math.floor(next() * 0x100000000), Math.min(i, raw.length - 4));
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(raw, 0);
+  raw.writeUInt32BE(width, 16);
+  raw.writeUInt32BE(height, 20);
+  const url = `data:image/png;base64,${raw.toString('base64')}`;
+  return { model, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url } }] }] };
+}

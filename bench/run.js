@@ -14,14 +14,18 @@ import { agentRun, readGuardMs, summarizeAgent } from './agent-run.js';
 import { startupTimes } from './startup.js';
 import { summarize, ratios } from './summarize.js';
 import { renderTables, checks } from './report.js';
+import { renderScenarios, scenarioChecks } from './report-scenarios.js';
 import { machineInfo } from './machine.js';
 import { measureTransparency, renderTransparency } from './transparency.js';
+import { firstRequests, sessionGrowth, bigBody } from './scenarios.js';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     targets: { type: 'string', default: 'direct,floor,guardrun,portkey' },
+    // Only the agent-shaped scenarios of issue 13 (first request, re-sent context, session growth, big body).
+    'scenarios-only': { type: 'boolean', default: false },
     'gap-ms': { type: 'string', default: '4' },
     // Another guardrun to measure (an installed one, another checkout); default: this checkout's bin/guardrun.js.
     'guardrun-bin': { type: 'string' },
@@ -29,7 +33,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench -- [--quick] [--rounds N] [--targets direct,floor,guardrun,portkey] [--gap-ms 4] [--guardrun-bin PATH]\n');
+  process.stdout.write('usage: npm run bench -- [--quick] [--rounds N] [--targets direct,floor,guardrun,portkey] [--gap-ms 4] [--guardrun-bin PATH] [--scenarios-only]\n');
   process.exit(0);
 }
 
@@ -49,6 +53,13 @@ const settings = {
   agentRounds: quick ? 1 : 3,
   agentTurns: 50,
   startupRuns: quick ? 5 : 10,
+  // Issue 13's scenarios: fresh processes per round for the first request.
+  firstRounds: quick ? 2 : 3,
+  firstSizes: [75 * 1024, 300 * 1024],
+  laterRequests: 30,
+  growthTurns: 60,
+  bigBytes: 20e6,
+  bigCount: 3,
 };
 const guardrunBin = args['guardrun-bin'] ? resolve(args['guardrun-bin']) : GUARDRUN_BIN;
 const wanted = new Set(args.targets.split(',').map((s) => s.trim()));
@@ -175,11 +186,46 @@ async function runAgent(upstream, targets, skipped, policy) {
   return { policy, turnsPerConversation: settings.agentTurns, rounds: settings.agentRounds, ...summary };
 }
 
+/** Issue 13's scenarios, each target started fresh where the scenario is about a start. */
+async function runScenarios(upstream, skipped) {
+  const ctx = { upstream, scratch, bin: guardrunBin, wanted, log };
+  const out = {};
+  if (wanted.has('guardrun') && guardrunMissing(guardrunBin)) {
+    skipped.scenarios = guardrunMissing(guardrunBin);
+    return out;
+  }
+  const attempt = async (name, fn) => {
+    try {
+      out[name] = await fn();
+    } catch (error) {
+      skipped[`scenario ${name}`] = error.message;
+      log(`scenario ${name} failed: ${error.message}`);
+    }
+  };
+  log('scenario: first request and re-sent context');
+  await attempt('first', () => firstRequests({ ...ctx, rounds: settings.firstRounds, later: settings.laterRequests, sizes: settings.firstSizes }));
+  if (wanted.has('guardrun')) {
+    log('scenario: session growth');
+    await attempt('growth', () => sessionGrowth({ ...ctx, turns: settings.growthTurns }));
+  }
+  log('scenario: big body');
+  await attempt('big', () => bigBody({ ...ctx, bytes: settings.bigBytes, count: settings.bigCount }));
+  return out;
+}
+
 async function main() {
   const skipped = {};
   const machine = machineInfo();
   log(`${machine.cores} cores, ${machine.model}, Node ${machine.node}; ${settings.rounds} rounds${quick ? ' (quick)' : ''}`);
   const upstream = await startUpstream({ gapMs: settings.gapMs, events: settings.streamEvents });
+  if (args['scenarios-only']) {
+    const scenarios = await runScenarios(upstream, skipped);
+    await stopProcess(upstream.handle);
+    const result = { date: new Date().toISOString(), machine, settings, labels: {}, skipped, summary: {}, scenarios };
+    process.stdout.write(`\n${renderScenarios(result).join('\n')}\n\n${scenarioChecks(result).join('\n')}\n`);
+    writeResult(result, null);
+    return;
+  }
   const targets = await startTargets(upstream, skipped);
   await pause(500);
   const memory = {};
@@ -199,6 +245,7 @@ async function main() {
     return null;
   });
   for (const t of targets) if (t.handle) await stopProcess(t.handle);
+  const scenarios = await runScenarios(upstream, skipped);
   await stopProcess(upstream.handle);
   let sessionFileMb = null;
   try {
@@ -219,15 +266,19 @@ async function main() {
   const names = warm.map((t) => t.name);
   const summary = summarize(names, rounds, memory);
   const labels = Object.fromEntries(warm.map((t) => [t.name, t.label]));
-  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, agentExact, startup, sessionFileMb, transparency, rounds };
+  const result = { date: new Date().toISOString(), machine, settings, labels, skipped, summary, ratios: ratios(summary), agent, agentExact, startup, sessionFileMb, scenarios, transparency, rounds };
   const streamsTable = transparency ? `\n\n${renderTransparency(transparency)}` : '';
   const streamsCheck = transparency ? [`${transparency.totals.guardrun.bytesChanged === 0 ? 'PASS' : 'MISS'} clean streams reach the agent byte for byte (${transparency.totals.guardrun.bytesChanged} bytes changed)`] : [];
-  const report = `${renderTables(result)}${streamsTable}\n\n${[...checks(result), ...streamsCheck].join('\n')}\n`;
+  const report = `${renderTables(result)}${streamsTable}\n\n${renderScenarios(result).join('\n')}\n\n${[...checks(result), ...streamsCheck].join('\n')}\n${scenarioChecks(result).join('\n')}\n`;
   process.stdout.write(`\n${report}`);
+  writeResult(result, rounds);
+}
+
+function writeResult(result, rounds) {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...result, rounds: stripDelays(rounds) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...result, rounds: rounds ? stripDelays(rounds) : undefined }, null, 2)}\n`);
   log(`wrote ${file}; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
 }
 

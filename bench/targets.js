@@ -59,10 +59,11 @@ export function guardrunMissing(bin = GUARDRUN_BIN) {
  */
 /**
  * guardrun as the CLI starts it. `policy` names a file in bench/: policy.yaml is the default policy without a
- * session budget (see the file); policy-exact.yaml also counts every request's tokens.
+ * session budget (see the file); policy-exact.yaml also counts every request's tokens. `nodeArgs` go to node
+ * before the script (e.g. `--cpu-prof`, which NODE_OPTIONS does not take).
  */
-export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun', bin = GUARDRUN_BIN, policy = 'policy.yaml' }) {
-  const args = [bin, '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin, '--policy', join(BENCH, policy),
+export async function startGuardrun(upstream, { cwd, sessionFile, name = 'guardrun', bin = GUARDRUN_BIN, policy = 'policy.yaml', nodeArgs = [] }) {
+  const args = [...nodeArgs, bin, '--key-env', 'OPENAI_API_KEY', '--upstream', upstream.origin, '--policy', join(BENCH, policy),
     '--session-file', sessionFile, '--', process.execPath, join(BENCH, 'hold.js')];
   const handle = startProcess(name, process.execPath, args, { cwd, env: { ...process.env, OPENAI_API_KEY: FAKE_KEY } });
   let ready;

@@ -89,6 +89,24 @@ export async function main(argv: string[]): Promise<void> {
   }
   const code = await runCli(argv, processIO());
   process.exitCode = code;
-  // Give stdout/stderr a chance to drain, then leave even if a handle lingers.
+  // Let stdout/stderr drain (a pipe takes 64 KB at a time: `replay --json --full | jq` printed more), then leave
+  // even if a handle lingers.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   setImmediate(() => process.exit(code));
+}
+
+/** Resolves once `stream` has written what it holds (or at once when it holds nothing, or it failed or closed). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
 }

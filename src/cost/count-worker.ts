@@ -10,13 +10,28 @@ import { encodingModulePath, pieces } from './tokenizer.js';
 // The worker is a script (eval), so it runs the same from the bundle and from the sources in tests. It is
 // given the tokenizer's resolved path and receives texts already cut into pieces (tokenizer.ts), so it
 // resolves and decides nothing itself. It answers text by text, so a budget that runs out keeps what is done.
+// A warm-up job loads the ranks and runs the tokenizer once over text of many shapes, so the first real count
+// runs compiled code; it answers { warmed } when done.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const loaded = new Map();
 const plain = { disallowedSpecial: new Set() };
+const sample = () => {
+  const parts = [];
+  for (let i = 0; i < 3000; i++) {
+    parts.push('word' + i.toString(36), i % 5 ? ' ' : '\\n', i % 11 ? '' : 'const x' + i + ' = fn(a, [1, 2.5]); ');
+    if (i % 17 === 0) parts.push('{"key_' + i + '": "value", "n": ' + i * 3.7 + '} ');
+    if (i % 29 === 0) parts.push('Größe und Maß, 東京, こんにちは ');
+  }
+  return parts.join('').match(/[\\s\\S]{1,1000}/g);
+};
 parentPort.on('message', (job) => {
   let count = loaded.get(job.module);
   if (!count) { count = require(job.module).countTokens; loaded.set(job.module, count); }
+  if (job.warm) {
+    for (const piece of sample()) count(piece, plain);
+    return parentPort.postMessage({ warmed: job.module });
+  }
   for (let i = 0; i < job.texts.length; i++) {
     let total = 0;
     for (const piece of job.texts[i]) total += count(piece, plain);
@@ -32,11 +47,17 @@ export interface CountWorker {
    * (the caller bounds it). Never rejects: a worker that cannot start or fails leaves every text undefined.
    */
   count(texts: readonly string[], encoding: TokenizerEncoding, budgetMs: number): Promise<Array<number | undefined>>;
+  /** Starts the worker (if it is not running) and has it load `encoding` and run it once, in the background. */
+  warm(encoding: TokenizerEncoding): void;
+  /** True once `encoding` is loaded in the running worker: a count then costs only the tokenizing. */
+  ready(encoding: TokenizerEncoding): boolean;
   /** Ends the worker (idempotent); a later count starts a new one. */
   close(): Promise<void>;
 }
 
 interface Job {
+  /** The encoding module it counts with (loaded in the worker once the job is done). */
+  module?: string;
   counts: Array<number | undefined>;
   resolve: (counts: Array<number | undefined>) => void;
   timer: NodeJS.Timeout;
@@ -46,6 +67,9 @@ export function createCountWorker(): CountWorker {
   let worker: Worker | undefined;
   let nextId = 0;
   const jobs = new Map<number, Job>();
+  // Modules the running worker has loaded (a count of any text loads its encoding too), and those warming.
+  const loaded = new Set<string>();
+  const warming = new Set<string>();
 
   const finish = (id: number): void => {
     const job = jobs.get(id);
@@ -58,6 +82,8 @@ export function createCountWorker(): CountWorker {
   const stop = (): Promise<void> => {
     const w = worker;
     worker = undefined;
+    loaded.clear();
+    warming.clear();
     for (const id of [...jobs.keys()]) finish(id);
     return w ? w.terminate().then(() => undefined, () => undefined) : Promise.resolve();
   };
@@ -66,10 +92,17 @@ export function createCountWorker(): CountWorker {
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: true });
       w.unref(); // never keeps guardrun alive
-      w.on('message', (m: { id: number; index?: number; tokens?: number; done?: boolean }) => {
+      w.on('message', (m: { id: number; index?: number; tokens?: number; done?: boolean; warmed?: string }) => {
+        if (m.warmed !== undefined) {
+          loaded.add(m.warmed);
+          return;
+        }
         const job = jobs.get(m.id);
         if (!job) return;
-        if (m.done) finish(m.id);
+        if (m.done) {
+          if (job.module) loaded.add(job.module);
+          finish(m.id);
+        }
         else if (m.index !== undefined) job.counts[m.index] = m.tokens;
       });
       w.on('error', () => void (worker === w && stop()));
@@ -82,6 +115,19 @@ export function createCountWorker(): CountWorker {
   };
 
   return {
+    warm(encoding) {
+      const module = encodingModulePath(encoding);
+      if (loaded.has(module) || warming.has(module)) return;
+      const w = start();
+      if (!w) return;
+      warming.add(module);
+      try {
+        w.postMessage({ warm: true, module });
+      } catch {
+        warming.delete(module);
+      }
+    },
+    ready: (encoding) => loaded.has(encodingModulePath(encoding)),
     count(texts, encoding, budgetMs) {
       const counts: Array<number | undefined> = texts.map(() => undefined);
       if (texts.length === 0) return Promise.resolve(counts);
@@ -94,9 +140,10 @@ export function createCountWorker(): CountWorker {
           if (jobs.has(id)) void stop();
         }, budgetMs);
         timer.unref();
-        jobs.set(id, { counts, resolve, timer });
+        const module = encodingModulePath(encoding);
+        jobs.set(id, { counts, resolve, timer, module });
         try {
-          w.postMessage({ id, module: encodingModulePath(encoding), texts: texts.map((t) => [...pieces(t)]) });
+          w.postMessage({ id, module, texts: texts.map((t) => [...pieces(t)]) });
         } catch {
           finish(id);
         }

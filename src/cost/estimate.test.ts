@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { boundRequest, estimateRequest, outputBound } from './estimate.js';
+import { boundRequest, estimateRequest, estimateRequestAsync, outputBound } from './estimate.js';
 import { createPriceBook } from './price-book.js';
 import { createTokenCounter } from './tokens.js';
 
@@ -58,9 +58,18 @@ describe('estimateRequest', () => {
     expect(flex.usd).toBeCloseTo(standard.usd! / 2, 12);
   });
 
-  it('bounds the input by the body size without the tokenizer', () => {
-    const e = boundRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', { model: 'gpt-4o-mini', max_tokens: 10 }, 976, 4096, book);
-    expect(e).toMatchObject({ inputTokens: 2000, outputTokens: 10, priceKnown: true });
+  it('bounds the input without tokenizing: texts not counted yet at their UTF-8 size, counted ones at their count', async () => {
+    const tokenize = vi.fn((text: string) => Math.ceil(text.length / 4));
+    const c = createTokenCounter({ countText: tokenize });
+    const old = 'é'.repeat(400); // 800 bytes, 100 tokens
+    const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: old }] };
+    const cold = boundRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', body, c, 4096, book);
+    expect(cold).toMatchObject({ inputTokens: 3 + 4 + 800, outputTokens: 10, priceKnown: true, missing: [old] });
+    expect(tokenize).not.toHaveBeenCalled();
+    const counted = await estimateRequestAsync('openai', '/v1/chat/completions', 'gpt-4o-mini', body, c, 4096, book);
+    expect(counted).toMatchObject({ inputTokens: 3 + 4 + 100, outputTokens: 10 });
+    const next = { ...body, messages: [...body.messages, { role: 'user', content: 'new!' }] };
+    expect(boundRequest('openai', '/v1/chat/completions', 'gpt-4o-mini', next, c, 4096, book)).toMatchObject({ inputTokens: 3 + 4 + 100 + 4 + 4, missing: ['new!'] });
   });
 });
 

@@ -56,16 +56,24 @@ export async function estimateRequestAsync(
   return estimate;
 }
 
-// Room for what a request costs beyond its own bytes (Anthropic's tool-use system prompt is 346 tokens).
-const BOUND_SLACK_TOKENS = 1024;
-
 /**
- * An upper bound of the estimate without the tokenizer: every token is at least one byte, so the body's
- * size bounds its input tokens. Exact counting is only worth its cost when this bound could cross a limit.
+ * An upper bound of `estimateRequest` that never tokenizes: texts counted on earlier requests at their count, the
+ * others at their UTF-8 size (every token is at least one byte), images by their provider's rule. `missing`: the
+ * texts taken at their size; when there are none the bound is the count. Exact counting is only worth its cost
+ * when this bound could cross a limit.
  */
-export function boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown, bodyBytes: number, assumeOutputTokens: number, book: PriceBook): RequestEstimate {
+export function boundRequest(
+  provider: Provider,
+  endpoint: string,
+  model: string | undefined,
+  body: unknown,
+  counter: TokenCounter,
+  assumeOutputTokens: number,
+  book: PriceBook,
+): RequestEstimate & { missing: string[] } {
   const id = model ?? modelOf(body);
-  return priced(provider, id, body, bodyBytes + BOUND_SLACK_TOKENS, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+  const { inputTokens, missing } = counter.boundRequest(provider, endpoint, id, body);
+  return { ...priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book), missing };
 }
 
 function priced(provider: Provider, model: string | undefined, body: unknown, inputTokens: number, outputTokens: number, book: PriceBook): RequestEstimate {

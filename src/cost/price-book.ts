@@ -1,8 +1,10 @@
 // The price in force for a model, and what a usage costs under it. In order: the user's own prices
 // (`cost.prices`), the bundled data (@pydantic/genai-prices, matched by the provider's own rules), a guess
-// (the most expensive model of the family, see price-guess.ts). All arithmetic is the library's `calcPrice`.
+// (the most expensive model of the family, see price-guess.ts). All arithmetic is the library's `calcPrice`, read
+// once per model into per-token rates when its prices are flat (linear-price.ts).
 import type { Provider } from '../providers.js';
 import { priceUsage, type ExtractedUsage } from './cost.js';
+import { linearPrice, type LinearPrice } from './linear-price.js';
 import { loadPriceData, priceDataNow, PRICE_DATA_SOURCE, type ModelPrice, type PriceLibrary, type PriceProvider } from './price-data.js';
 import { guessPrice, type PriceGuess } from './price-guess.js';
 import { tierFactor, type BillingTier } from './service-tier.js';
@@ -53,6 +55,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
   const user = compileUserPrices(options.prices ?? {});
   const quotes = new Map<string, PriceQuote | null>();
   const providers = new WeakMap<PriceQuote, PriceProvider>();
+  const linear = new WeakMap<PriceQuote, LinearPrice | null>();
   const where = options.policySource ? ` in ${options.policySource}` : '';
   const lib = (): PriceLibrary => {
     const loaded = priceDataNow();
@@ -98,10 +101,21 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
         single = { id: `guardrun-${quote.source}`, name: quote.sourceText, api_pattern: '.*', models: [{ id: quote.entry, match: { equals: quote.entry }, prices: quote.prices }] };
         providers.set(quote, single);
       }
-      const result = lib().calcPrice(priceUsage(usage), quote.entry, { provider: single });
-      if (!result) throw new Error(`no price for ${quote.entry}`);
+      const provider = single;
+      const calc = (u: ReturnType<typeof priceUsage>): number => {
+        const result = lib().calcPrice(u, quote.entry, { provider });
+        if (!result) throw new Error(`no price for ${quote.entry}`);
+        return result.total_price;
+      };
+      let rates = linear.get(quote);
+      if (rates === undefined) {
+        rates = linearPrice(quote.prices, calc) ?? null;
+        linear.set(quote, rates);
+      }
+      const counts = priceUsage(usage);
+      const total = rates ? rates(counts) : calc(counts);
       const { factor, label } = tierFactor(quote.provider, tier);
-      return label ? { usd: result.total_price * factor, factor, tierLabel: label } : { usd: result.total_price, factor };
+      return label ? { usd: total * factor, factor, tierLabel: label } : { usd: total, factor };
     },
   };
 }

@@ -11,7 +11,16 @@ function recorder() {
   return { seen, count };
 }
 
-const FAKE_PNG = 'data:image/png;base64,' + 'iVBORw0KGgo'.repeat(1000);
+const FAKE_PNG = 'data:image/png;base64,' + 'iVBORw0KGgo'.repeat(1000); // no readable size: the rule's most
+
+/** A base64 PNG (signature and IHDR, then filler) of `width` x `height`, at least OPAQUE_FROM_CHARS long. */
+function png(width: number, height: number, dataUri = true): string {
+  const bytes = Buffer.alloc(2048);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(bytes);
+  bytes.writeUInt32BE(width, 16);
+  bytes.writeUInt32BE(height, 20);
+  return (dataUri ? 'data:image/png;base64,' : '') + bytes.toString('base64');
+}
 
 describe('countRequestTokens', () => {
   it('counts what a Realtime client event adds: instructions, tools, an item, a response\'s own input', () => {
@@ -41,9 +50,19 @@ describe('countRequestTokens', () => {
     expect(seen.some((s) => s.includes('base64'))).toBe(false);
   });
 
-  it('counts a high-detail or unspecified image as 765 tokens for OpenAI', () => {
-    const body = { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: FAKE_PNG } }] }] };
-    expect(countRequestTokens('openai', 'chat', body, recorder().count)).toBe(3 + 4 + 765);
+  it('counts an image by its provider\'s rule from the size in its header, never as text', () => {
+    const chat = (url: string, model: string, detail?: string) => countRequestTokens('openai', 'chat', { model, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url, detail } }] }] }, recorder().count) - 3 - 4;
+    expect(chat(png(1024, 1024), 'gpt-4o')).toBe(765); // scaled to 768 x 768: 4 tiles
+    expect(chat(png(2048, 4096), 'gpt-4.1')).toBe(85 + 170 * 6); // 1024 x 2048, then 768 x 1536: 2 x 3 tiles
+    expect(chat(png(4000, 3000), 'gpt-4o', 'low')).toBe(85);
+    expect(chat(png(1024, 1024), 'gpt-4o-mini')).toBe(2833 + 5667 * 4);
+    expect(chat(png(1024, 1024), 'gpt-4.1-mini')).toBe(Math.ceil(1024 * 1.62)); // 32 x 32 patches
+    expect(chat(png(1800, 2400), 'gpt-4.1-nano')).toBe(Math.ceil(1452 * 2.46)); // scaled to fit 1536 patches
+    expect(chat(FAKE_PNG, 'gpt-4o')).toBe(85 + 170 * 8); // size unknown: the most the rule allows
+    const claude = (data: string) => countRequestTokens('anthropic', 'messages', { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }] }] }, recorder().count) - 3 - 4;
+    expect(claude(png(1000, 600, false))).toBe(800);
+    expect(claude(png(3000, 3000, false))).toBe(1534); // scaled to ~1.15 megapixels
+    expect(claude(FAKE_PNG)).toBe(1600);
   });
 
   it('counts Responses instructions, input items and tools', () => {
@@ -62,7 +81,7 @@ describe('countRequestTokens', () => {
       tools: [{ type: 'function', name: 'ls', parameters: {} }],
     };
     const tools = JSON.stringify(body.tools[0]).length;
-    const expected = 3 + (4 + 8) + (4 + 2 + 85) + (4 + 2) + (4 + 2 + 2) + (4 + 5) + (4 + 5) + 4 + tools;
+    const expected = 3 + (4 + 8) + (4 + 2 + 70) + (4 + 2) + (4 + 2 + 2) + (4 + 5) + (4 + 5) + 4 + tools; // gpt-5: 70 at detail low
     expect(countRequestTokens('openai', 'responses', body, count)).toBe(expected);
   });
 

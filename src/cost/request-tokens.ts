@@ -1,32 +1,35 @@
 // Where the input tokens of a request are: a walk over each API's request shape, counting text pieces.
 // Counts are estimates. Not counted: server-side history (`previous_response_id`, `conversation`, a
-// Realtime session's conversation), files and audio (their size is not in the request), and the exact size
-// of images. A Realtime client event counts what it adds: session instructions and tools, an item, a
-// response's own instructions, input and tools.
+// Realtime session's conversation), files and audio (their size is not in the request). Images count by their
+// provider's rule from the size in their header (image-tokens.ts), never as text. A Realtime client event counts
+// what it adds: session instructions and tools, an item, a response's own instructions, input and tools.
 import type { Provider } from '../providers.js';
 import type { EndpointKind } from './endpoint-kind.js';
 import { isObj } from '../json.js';
+import { base64ImageSize, imageTokens } from './image-tokens.js';
 
 /** Counts one piece of text (the caller caches it). */
 export type CountText = (text: string) => number;
+
+/**
+ * Tokens of one item of a top-level list (a message, an input item, a tool, a system block): `compute` counts it;
+ * a memo may give a figure it kept for the same object instead (the caller's cache; see tokens.ts).
+ */
+export type ItemMemo = (item: object, compute: () => number) => number;
 
 // OpenAI's published recipe: 3 tokens a message plus its role (1), 1 more for a name, 3 to prime the reply.
 const PER_MESSAGE = 4;
 const PER_NAME = 1;
 const REPLY_PRIMING = 3;
-// Image sizes are not in the request. OpenAI: 85 at detail "low", 765 for a 1024x1024 image at "high".
-// Anthropic: about width*height/750, ~1,600 for the largest image it keeps unscaled.
-const OPENAI_IMAGE = 765;
-const OPENAI_IMAGE_LOW = 85;
-const ANTHROPIC_IMAGE = 1600;
 // Anthropic adds a tool-use system prompt when `tools` is set (346 tokens for Claude 4 models, per its docs).
 const ANTHROPIC_TOOL_SYSTEM = 346;
 
 type Json = Record<string, unknown>;
 
-export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText): number {
+/** `model`: for the image rule (the body's `model` when absent). */
+export function countRequestTokens(provider: Provider, kind: EndpointKind | undefined, body: unknown, count: CountText, model?: string, memo?: ItemMemo): number {
   if (!isObj(body)) return 0;
-  const walk = new Walk(provider, count);
+  const walk = new Walk(provider, count, model ?? (typeof body.model === 'string' ? body.model : undefined), memo);
   switch (kind) {
     case 'chat':
       return walk.chat(body);
@@ -49,25 +52,33 @@ class Walk {
   constructor(
     private readonly provider: Provider,
     private readonly count: CountText,
+    private readonly model: string | undefined,
+    private readonly memo: ItemMemo | undefined,
   ) {}
+
+  /** One item of a top-level list, through the memo. */
+  private each(item: Json, count: (item: Json) => number): number {
+    return this.memo ? this.memo(item, () => count(item)) : count(item);
+  }
 
   chat(body: Json): number {
     let total = REPLY_PRIMING;
-    for (const m of array(body.messages)) {
-      if (!isObj(m)) continue;
-      total += PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
-      if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
-      for (const call of array(m.tool_calls)) if (isObj(call)) total += this.fn(call.function);
-      total += this.fn(m.function_call);
-    }
+    for (const m of array(body.messages)) if (isObj(m)) total += this.each(m, (x) => this.chatMessage(x));
     return total + this.definitions(body.tools) + this.definitions(body.functions) + this.schema(body.response_format);
+  }
+
+  private chatMessage(m: Json): number {
+    let total = PER_MESSAGE + this.content(m.content) + this.text(m.refusal);
+    if (typeof m.name === 'string') total += PER_NAME + this.count(m.name);
+    for (const call of array(m.tool_calls)) if (isObj(call)) total += this.fn(call.function);
+    return total + this.fn(m.function_call);
   }
 
   responses(body: Json): number {
     let total = REPLY_PRIMING;
     if (typeof body.instructions === 'string') total += PER_MESSAGE + this.count(body.instructions);
     if (typeof body.input === 'string') total += PER_MESSAGE + this.count(body.input);
-    for (const item of array(body.input)) if (isObj(item)) total += PER_MESSAGE + this.item(item);
+    for (const item of array(body.input)) if (isObj(item)) total += this.each(item, (x) => PER_MESSAGE + this.item(x));
     const format = isObj(body.text) ? body.text.format : undefined;
     return total + this.definitions(body.tools) + this.schema(format);
   }
@@ -85,8 +96,10 @@ class Walk {
   }
 
   messages(body: Json): number {
-    let total = REPLY_PRIMING + this.content(body.system);
-    for (const m of array(body.messages)) if (isObj(m)) total += PER_MESSAGE + this.content(m.content);
+    let total = REPLY_PRIMING;
+    if (Array.isArray(body.system)) for (const part of body.system) total += isObj(part) ? this.each(part, (x) => this.part(x)) : this.content([part]);
+    else total += this.content(body.system);
+    for (const m of array(body.messages)) if (isObj(m)) total += this.each(m, (x) => PER_MESSAGE + this.content(x.content));
     const tools = array(body.tools);
     if (tools.length > 0) total += ANTHROPIC_TOOL_SYSTEM + this.definitions(tools);
     return total;
@@ -115,7 +128,7 @@ class Walk {
       case 'reasoning':
         return this.content(item.summary);
       case 'computer_call_output':
-        return OPENAI_IMAGE;
+        return imageTokens(this.provider, this.model, base64ImageSize(isObj(item.output) ? item.output.image_url : undefined));
       default:
         return this.content(item.content);
     }
@@ -154,10 +167,12 @@ class Walk {
     }
   }
 
+  /** Chat `image_url: { url, detail }`, Responses `input_image: { image_url, detail }`, Anthropic `image: { source: { data } }`. */
   private image(part: Json): number {
-    if (this.provider === 'anthropic') return ANTHROPIC_IMAGE;
+    const source = isObj(part.source) ? part.source.data : undefined;
+    const url = isObj(part.image_url) ? part.image_url.url : part.image_url;
     const detail = isObj(part.image_url) ? part.image_url.detail : part.detail;
-    return detail === 'low' ? OPENAI_IMAGE_LOW : OPENAI_IMAGE;
+    return imageTokens(this.provider, this.model, base64ImageSize(source ?? url), detail);
   }
 
   /** A Chat Completions `function` / `function_call`: its name and JSON-text arguments. */
@@ -168,7 +183,7 @@ class Walk {
   /** Tool definitions, counted as their JSON text (close to, a little above, what the APIs render). */
   private definitions(tools: unknown): number {
     let total = 0;
-    for (const tool of array(tools)) total += this.json(tool);
+    for (const tool of array(tools)) total += isObj(tool) ? this.each(tool, (x) => this.json(x)) : this.json(tool);
     return total;
   }
 

@@ -103,3 +103,24 @@ describe('createTokenCounter', () => {
     expect(spy).toHaveBeenCalledTimes(4);
   });
 });
+
+describe('the bound and the item memo', () => {
+  it('keeps exact counts by item object, and never a count that took a text at its size', async () => {
+    const tokenize = vi.fn((text: string) => Math.ceil(text.length / 4));
+    const counter = createTokenCounter({ countText: tokenize });
+    const shared = 'same text in two messages';
+    const a = { role: 'user', content: shared };
+    const b = { role: 'assistant', content: shared };
+    const body = { model: 'gpt-4o', messages: [a, b] };
+    const cold = counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', body);
+    expect(cold).toMatchObject({ inputTokens: 3 + 2 * (4 + shared.length), missing: [shared] });
+    await counter.countRequestAsync('openai', '/v1/chat/completions', 'gpt-4o', body);
+    const exact = 3 + 2 * (4 + Math.ceil(shared.length / 4));
+    expect(counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', body)).toMatchObject({ inputTokens: exact, missing: [] });
+    // The same objects again (a re-sent conversation, interned by the session file's index): no text is looked at.
+    const next = { model: 'gpt-4o', messages: [a, b, { role: 'user', content: 'new' }] };
+    expect(counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', next)).toMatchObject({ inputTokens: exact + 4 + 3, missing: ['new'] });
+    expect(tokenize).toHaveBeenCalledTimes(1);
+  });
+});
+

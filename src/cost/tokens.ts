@@ -14,7 +14,7 @@ import type { Provider } from '../providers.js';
 import { endpointKind } from './endpoint-kind.js';
 import { Lru } from './lru.js';
 import { encodingForModel, type TokenizerEncoding } from './encoding.js';
-import { countRequestTokens } from './request-tokens.js';
+import { countRequestTokens, type ItemMemo } from './request-tokens.js';
 import { countTextTokens, isEncodingLoaded } from './tokenizer.js';
 import { createCountWorker, type CountWorker } from './count-worker.js';
 
@@ -32,7 +32,24 @@ export interface TokenCounterStats {
   entries: number;
 }
 
+export interface TokenBound extends TokenCount {
+  /** The texts that were not counted yet (taken at their UTF-8 size), each once. */
+  missing: string[];
+}
+
 export interface TokenCounter {
+  /**
+   * `countRequest`'s figure without tokenizing: texts counted before at their count, the others at their UTF-8
+   * size (a token is at least one byte), so never below it; equal to it when `missing` is empty. List items a
+   * request re-sends as the same objects (the session file's index hands them over) cost a lookup.
+   */
+  boundRequest(provider: Provider, endpoint: string, model: string | undefined, body: unknown): TokenBound;
+  /** The cached count of `text`, if any. */
+  cached(text: string, encoding: TokenizerEncoding): number | undefined;
+  /** Starts the worker thread and has it load `encoding` in the background (the proxy calls it as it listens). */
+  warm(encoding: TokenizerEncoding): void;
+  /** True when counting in `encoding` off the event loop costs no tokenizer load (the worker has it). */
+  canCount(encoding: TokenizerEncoding): boolean;
   /**
    * Estimated input tokens of a request body (already parsed JSON), counted on the calling thread. Unknown
    * endpoints count 0. At most `maxSyncChars` of uncached text is tokenized per call; the rest counts as its
@@ -141,6 +158,28 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
 
   const encodingOf = (model: string | undefined, body: unknown): TokenizerEncoding => encodingForModel(model ?? modelOf(body) ?? '');
 
+  // Exact counts of list items (messages, tools) by object: an item a request re-sends is the earlier request's own
+  // object again when the session file's index matched it (recording/parts-index.ts), so it costs a lookup, not a walk.
+  const itemCounts = new Map<string, WeakMap<object, number>>();
+  /** A memo keeping only exact figures: none for an item whose walk took a text at its size (`missed` grew). */
+  const memoFor = (encoding: TokenizerEncoding, model: string | undefined, missed: { n: number }, lookupOnly = false): ItemMemo => {
+    const key = `${encoding}\u0000${model ?? ''}`;
+    let counts = itemCounts.get(key);
+    if (!counts) {
+      if (itemCounts.size >= 64) itemCounts.clear();
+      itemCounts.set(key, (counts = new WeakMap()));
+    }
+    const known = counts;
+    return (item, compute) => {
+      const found = known.get(item);
+      if (found !== undefined) return found;
+      const before = missed.n;
+      const n = compute();
+      if (missed.n === before && !lookupOnly) known.set(item, n);
+      return n;
+    };
+  };
+
   return {
     countText: (text, encoding) => countSync(text, encoding, { chars: maxSyncChars, bounded: false }),
     async countTextAsync(text, encoding, budgetMs = asyncBudgetMs) {
@@ -151,9 +190,35 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     countRequest(provider, endpoint, model, body) {
       const encoding = encodingOf(model, body);
       const budget = { chars: maxSyncChars, bounded: false };
-      const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => countSync(text, encoding, budget));
+      const missed = { n: 0 };
+      const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
+        const bounded = budget.bounded;
+        const n = countSync(text, encoding, budget);
+        if (budget.bounded !== bounded) missed.n++;
+        return n;
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
       return budget.bounded ? { inputTokens, encoding, bounded: true } : { inputTokens, encoding };
     },
+    boundRequest(provider, endpoint, model, body) {
+      const encoding = encodingOf(model, body);
+      const missing = new Set<string>();
+      const missed = { n: 0 };
+      const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
+        const n = peek(text, encoding);
+        if (n !== undefined) return n;
+        missing.add(text);
+        missed.n++;
+        return Buffer.byteLength(text, 'utf8');
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
+      return { inputTokens, encoding, missing: [...missing] };
+    },
+    cached: peek,
+    warm(encoding) {
+      if (options.countText) return;
+      worker ??= createCountWorker();
+      worker.warm(encoding);
+    },
+    canCount: (encoding) => options.countText !== undefined || (worker?.ready(encoding) ?? false),
     async countRequestAsync(provider, endpoint, model, body, budgetMs = asyncBudgetMs) {
       const encoding = encodingOf(model, body);
       const kind = endpointKind(provider, endpoint);
@@ -162,15 +227,17 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
       countRequestTokens(provider, kind, body, (text) => {
         if (cached(text, encoding) === undefined) missing.push(text);
         return 0;
-      });
+      }, model, memoFor(encoding, model ?? modelOf(body), { n: 0 }, true)); // items counted before: skipped
       if (missing.length > 0) await countMisses(missing, encoding, budgetMs);
       let bounded = false;
+      const missed = { n: 0 };
       const inputTokens = countRequestTokens(provider, kind, body, (text) => {
         const hit = peek(text, encoding);
         if (hit !== undefined) return hit;
         bounded = true;
+        missed.n++;
         return Buffer.byteLength(text);
-      });
+      }, model, memoFor(encoding, model ?? modelOf(body), missed));
       return bounded ? { inputTokens, encoding, bounded } : { inputTokens, encoding };
     },
     stats() {

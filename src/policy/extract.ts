@@ -43,7 +43,7 @@ export function extractRequestTexts(body: unknown): string[] {
     if (typeof s === 'string' && s !== '') out.push(s);
   };
 
-  for (const message of asArray(body.messages)) collectMessage(message, push);
+  for (const message of asArray(body.messages)) remembered(message, collectMessage, push);
   collectSystem(body.system, push);
   collectInput(body.instructions, push);
   collectInput(body.input, push);
@@ -52,10 +52,28 @@ export function extractRequestTexts(body: unknown): string[] {
   if (isObj(body.prediction)) collectContent(body.prediction.content, push);
   if (body.response_format !== undefined) push(json(body.response_format));
   if (isObj(body.text) && body.text.format !== undefined) push(json(body.text.format));
-  for (const tool of asArray(body.tools)) collectToolDefinition(tool, push);
-  for (const fn of asArray(body.functions)) collectToolDefinition(fn, push);
+  for (const tool of asArray(body.tools)) remembered(tool, collectToolDefinition, push);
+  for (const fn of asArray(body.functions)) remembered(fn, collectToolDefinition, push);
   if (typeof body.type === 'string') collectRealtimeEvent(body, push);
   return out;
+}
+
+// The texts of a message or tool definition, by object. A request that re-sends its conversation hands over the
+// earlier request's own (equal) objects (recording/parts-index.ts), so a re-sent item's texts, including the JSON
+// of a tool's parameter schema, are not worked out again. Items are never modified after they are parsed.
+const textsOf = new WeakMap<object, string[]>();
+
+function remembered(item: unknown, collect: (item: unknown, push: Push) => void, push: Push): void {
+  if (!isObj(item)) return collect(item, push);
+  let texts = textsOf.get(item);
+  if (!texts) {
+    const found: string[] = [];
+    collect(item, (s) => {
+      if (typeof s === 'string' && s !== '') found.push(s);
+    });
+    textsOf.set(item, (texts = found));
+  }
+  for (const t of texts) push(t);
 }
 
 /**

@@ -16,6 +16,11 @@ describe('hasDuplicateKeys', () => {
     expect(check('{}')).toBe(false);
     expect(check('"just a string"')).toBe(false);
   });
+
+  it('counts a key whose name ends in escaped backslashes, and not a quote escaped after them', () => {
+    expect(check('{"a\\\\":1,"a\\\\":2}')).toBe(true); // the key a\\ twice
+    expect(check('{"x":"\\\\\\": y","a\\\\":1}')).toBe(false); // a value with \\" : inside, then a\\
+  });
 });
 
 describe('jsonShape', () => {

@@ -1,7 +1,8 @@
 // How an exchange becomes session events. Everything passes the guard's masker before it is written.
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RecordedBody } from '../recording/format.js';
+import { RECORD_LIMIT_BYTES, type RecordedBody } from '../recording/format.js';
+import { recordParts } from '../recording/parts-index.js';
 import { RawJson } from '../recording/raw-json.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { ProxyError } from './error-response.js';
@@ -10,7 +11,7 @@ import type { Exchange, Guard, ScannedText } from './types.js';
 import { maskJsonText } from '../secrets/mask-json-text.js';
 import { maskUrl } from './mask-url.js';
 
-const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
+const MAX_RECORDED_BYTES = RECORD_LIMIT_BYTES;
 const MAX_BINARY_BYTES = 256 * 1024;
 
 /** How a request body arrived when it was compressed; with `refused`, why it was not decoded (the body is then not recorded). */
@@ -38,17 +39,27 @@ export function recordRequest(recorder: Recorder, guard: Guard, ex: Exchange, he
     contentEncoding: encoding && guard.maskText(encoding.header),
     encodedBytes: encoding?.bytes,
     // A body that could not be decoded was never inspected: only its size is kept, never its bytes.
-    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : safely(() => requestBody(ex, guard), ex.body.length),
+    body: encoding?.refused !== undefined ? { omitted: encoding.refused, bytes: encoding.bytes } : safely(() => requestBody(ex, guard, recorder), ex.body.length),
     ...transportOf(ex),
     host: ex.host,
   });
 }
 
-/** A request body for the record: multipart and binary bodies by their description and size only, never their bytes. */
-function requestBody(ex: Exchange, guard: Guard): RecordedBody | undefined {
+/**
+ * A request body for the record: multipart and binary bodies by their description and size only, never their
+ * bytes; a large JSON body in parts when the guard scanned it so (the blobs it needs are written first, and later
+ * requests may continue its lists); else whole.
+ */
+function requestBody(ex: Exchange, guard: Guard, recorder: Recorder): RecordedBody | undefined {
   if (ex.bodyKind === 'multipart') return { omitted: guard.maskText(ex.bodySummary ?? 'multipart/form-data'), bytes: ex.body.length };
   if (ex.bodyKind === 'binary') return { omitted: BINARY_OMITTED, bytes: ex.body.length };
-  return recordedBody(ex.body, ex.json !== undefined, guard.maskText, guard.scanRequest(ex));
+  const scanned = guard.scanRequest(ex);
+  if (scanned?.parts && recorder.parts && ex.body.length <= MAX_RECORDED_BYTES && !scanned.text.includes('\uFFFD')) {
+    const body = recordParts(scanned.parts, recorder.parts, recorder);
+    recorder.parts.remember(ex.id, ex.json as Record<string, unknown>, scanned.parts.itemFindings, scanned.text.length);
+    return body;
+  }
+  return recordedBody(ex.body, ex.json !== undefined, guard.maskText, scanned);
 }
 
 const BINARY_OMITTED = 'binary body, not inspected';

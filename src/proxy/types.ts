@@ -5,6 +5,7 @@ import type { Recorder } from '../recording/recorder.js';
 import type { Route } from './route.js';
 import type { Upstream } from './upstream.js';
 import type { TokenUsage } from '../recording/format.js';
+import type { ScannedParts } from '../recording/parts-index.js';
 import type { ProxyError } from './error-response.js';
 import type { SseEvent } from './response/sse.js';
 import type { BodyKind, BodyPart } from './body/read-body.js';
@@ -110,7 +111,9 @@ export interface Charge {
 /** A request body's text and its masked form, computed once per exchange (scanning 200 KB twice would show). */
 export interface ScannedText {
   text: string;
-  masked: string;
+  readonly masked: string;
+  /** Set when the body is to be recorded in parts (a large JSON body; see recording/parts-index.ts). */
+  parts?: ScannedParts;
 }
 
 /** What the proxy asks of the session: decisions, filters, and where results go. */

@@ -11,6 +11,8 @@ export interface UpstreamPool {
   readonly source?: 'upstream' | 'replay';
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   destroy(): Promise<void>;
+  /** Loads what the first request would (the HTTP client), on a later turn of the event loop; connects nowhere. */
+  warm?(): void;
 }
 
 export interface Upstream {
@@ -62,17 +64,40 @@ export function createUpstream(provider: Provider, value: string, pool?: Upstrea
 
 const require = createRequire(import.meta.url);
 
-/** An undici Pool made at the first request: loading `undici` costs ~75 ms, which `guardrun -- cmd` should not pay up front. */
+/**
+ * undici's Pool with its request API. The Pool and API modules load in ~21 ms where the package's index (which also
+ * loads fetch, WebSocket, caches and mocks) takes ~65–80 ms, all of it on the event loop the first request waits on.
+ * The index does exactly this too: `Object.assign(Dispatcher.prototype, api)`. undici is pinned (7.30.2); any other
+ * layout falls back to the index (upstream.test.ts checks the fast path is taken).
+ */
+export function loadPool(): typeof Pool {
+  try {
+    const PoolClass = require('undici/lib/dispatcher/pool.js') as typeof Pool;
+    const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
+    if (!('request' in Dispatcher.prototype)) Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js') as object);
+    if (typeof (PoolClass.prototype as { request?: unknown }).request === 'function') return PoolClass;
+  } catch {
+    // another layout: the index below
+  }
+  return (require('undici') as typeof import('undici')).Pool;
+}
+
+/**
+ * An undici Pool made on first use: loading it costs ~25 ms of the event loop, which `guardrun -- cmd` should not
+ * pay before its child starts. `warm` makes it while the child starts, so the first request does not.
+ */
 function createPool(url: URL): UpstreamPool {
   let pool: Pool | undefined;
+  const made = (): Pool => {
+    if (!pool) {
+      const PoolClass = loadPool();
+      pool = new PoolClass(url.origin, { headersTimeout: TEN_MINUTES_MS, bodyTimeout: TEN_MINUTES_MS, keepAliveTimeout: 30_000 });
+    }
+    return pool;
+  };
   return {
-    request(options) {
-      if (!pool) {
-        const PoolClass = (require('undici') as typeof import('undici')).Pool;
-        pool = new PoolClass(url.origin, { headersTimeout: TEN_MINUTES_MS, bodyTimeout: TEN_MINUTES_MS, keepAliveTimeout: 30_000 });
-      }
-      return pool.request(options);
-    },
+    request: (options) => made().request(options),
+    warm: () => void setImmediate(made),
     destroy: async () => {
       await pool?.destroy();
     },

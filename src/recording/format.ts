@@ -4,14 +4,53 @@
 import type { Provider } from '../providers.js';
 
 export const FORMAT = 'guardrun-session';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
-/** A body as recorded: JSON when it parsed, text when it was UTF-8, base64 otherwise. Always masked. */
+/** Bodies larger than this are not recorded (`{ omitted, bytes }`), requests and answers alike. */
+export const RECORD_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A body as recorded: JSON when it parsed, text when it was UTF-8, base64 otherwise. Always masked.
+ * On disk (format 2) a large JSON request body is recorded in parts: `json` is then a template (the body with
+ * its `lists` fields null and its `refs` strings null) and a reader puts the parts back (see body-parts.ts);
+ * what a reader hands on is always the whole body, without `refs` or `lists`.
+ */
 export type RecordedBody =
-  | { json: unknown }
+  | { json: unknown; refs?: BlobRefs; lists?: Record<string, RecordedList> }
   | { text: string }
   | { base64: string }
   | { omitted: string; bytes: number };
+
+/** JSON pointers (RFC 6901, relative to the value they sit beside) → the id of the `blob` holding that string. */
+export type BlobRefs = Record<string, string>;
+
+/**
+ * A top-level array of a request body (`messages`, `input`, `tools`, `system`, `functions`) recorded as the first
+ * `take` items of the same field of the earlier request `from` (all of them when `take` is absent), followed by
+ * `items`. Either part may be absent: no `from` means the list starts empty.
+ */
+export interface RecordedList {
+  /** The `id` of an earlier request (in this file) whose field this list continues. */
+  from?: number;
+  take?: number;
+  items?: RecordedItem[];
+}
+
+/** One item of a list: its JSON with the long strings taken out into blobs (`refs`). */
+export interface RecordedItem {
+  json: unknown;
+  refs?: BlobRefs;
+}
+
+/**
+ * A long string of a request body, stored once in the file and referred to by its id from every request that
+ * sends it (format 2). `id` is the sha256 (hex) of the exact text of `json` as written in the line.
+ */
+export interface BlobEvent {
+  type: 'blob';
+  id: string;
+  json: unknown;
+}
 
 export interface TokenUsage {
   /** Every input token, cached and cache-written ones included. */
@@ -303,7 +342,7 @@ export interface SessionSeal {
   mac: string;
 }
 
-export type SessionEvent = SessionStart | RequestEvent | DecisionEvent | ResponseEvent | WsUpgradeEvent | WsMessageEvent | WsCloseEvent | EgressEvent | BypassEvent | ChildExitEvent | SessionEnd | SessionSeal;
+export type SessionEvent = SessionStart | BlobEvent | RequestEvent | DecisionEvent | ResponseEvent | WsUpgradeEvent | WsMessageEvent | WsCloseEvent | EgressEvent | BypassEvent | ChildExitEvent | SessionEnd | SessionSeal;
 
 /** A line as written: the event plus its place in the chain. */
 export type SessionLine = SessionEvent & { seq: number; hash: string };

@@ -29,12 +29,14 @@ const v1: RawEvent[] = [
 ];
 
 describe('session format converters', () => {
-  it('has version 1 as the current version and no converters yet', () => {
-    expect(FORMAT_VERSION).toBe(1);
-    expect(MIGRATIONS).toEqual([]);
+  it('has version 2 as the current version, and converts version 1 by its number alone (its lines read the same)', () => {
+    expect(FORMAT_VERSION).toBe(2);
+    expect(MIGRATIONS.map((m) => m.from)).toEqual([1]);
     const out = migrateEvents(v1, 1);
-    expect(out.events).toEqual(v1);
-    expect(out.path).toEqual([1]);
+    expect(out.path).toEqual([1, 2]);
+    expect(out.events).toEqual([{ type: 'session.start', version: 2 }, ...v1.slice(1)]);
+    expect(v1[0]).toEqual({ type: 'session.start', version: 1 }); // input untouched
+    expect(migrateEvents(out.events, 2).path).toEqual([2]);
   });
 
   it('applies N → N+1 converters in order, whatever order they are registered in', () => {

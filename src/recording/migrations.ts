@@ -17,10 +17,19 @@ export interface Migration {
 }
 
 /**
- * The registry. Version 1 is the first and current format, so it is empty: when version 2 comes, add
- * `{ from: 1, describe, migrate }` here and a golden version-1 file stays in fixtures/sessions/.
+ * The registry: one converter per step. The golden version-1 files in fixtures/sessions/ are read through them
+ * by the tests.
  */
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    from: 1,
+    describe:
+      'version 2 records large request bodies in parts: `blob` lines hold long strings once, and a request body may name ' +
+      'them (`refs`) and continue an earlier request\'s conversation (`lists`). Version-1 lines have neither, and each one ' +
+      'reads the same in version 2, so the step changes only the version number.',
+    migrate: (events) => events.slice(),
+  },
+];
 
 export interface MigrateOptions {
   migrations?: readonly Migration[];

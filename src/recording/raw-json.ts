@@ -6,8 +6,9 @@ export class RawJson {
 }
 
 /**
- * JSON.stringify that writes RawJson values as their text. Events are shallow, so RawJson is looked for two
- * levels deep only (`body.json`); a replacer function would make every stringify several times slower.
+ * JSON.stringify that writes RawJson values as their text. Events are shallow, so RawJson is looked for one and
+ * two levels deep only (a blob's `json`, a body's `body.json`); a replacer function would make every stringify
+ * several times slower.
  */
 export function stringifyWithRaw(value: Record<string, unknown>, nonce: string): string {
   const raws: string[] = [];
@@ -19,6 +20,11 @@ export function stringifyWithRaw(value: Record<string, unknown>, nonce: string):
   let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     const v = value[key];
+    if (v instanceof RawJson) {
+      copy ??= { ...value };
+      copy[key] = placeholder(v);
+      continue;
+    }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
     for (const inner in v) {
       const raw = (v as Record<string, unknown>)[inner];

@@ -24,6 +24,31 @@ describe('readSession', () => {
     expect(s.sourceVersion).toBe(1);
   });
 
+
+  it('reads a golden file recorded in parts (format 2): bodies whole, no blob events', () => {
+    const s = readFixture('parts.jsonl');
+    expect(s.sourceVersion).toBe(2);
+    expect(s.problems).toEqual([]);
+    expect(s.events.some((e) => (e.event.type as string) === 'blob')).toBe(false);
+    const raw = rawLines(fixtureText('parts.jsonl'));
+    expect(s.events.map((e) => e.line)).toEqual(raw.map((l, i) => (l.type === 'blob' ? 0 : i + 1)).filter(Boolean));
+    const bodies = s.events.filter((e) => e.event.type === 'request').map((e) => (e.event as { body: { json: { messages: Array<{ role: string }> } } }).body);
+    // Turn k sends the system prompt, k questions and k-1 answers; each turn continues the one before.
+    expect(bodies.map((b) => b.json.messages.length)).toEqual([2, 4, 6, 8]);
+    expect(bodies[3].json.messages.slice(0, 6)).toEqual([...bodies[2].json.messages, expect.objectContaining({ role: 'assistant' })].slice(0, 6));
+    expect(Object.keys(bodies[0])).toEqual(['json']);
+  });
+
+  it('reads every version-1 golden file through the converter: version 2, each line the event it was', () => {
+    for (const name of ['plain.jsonl', 'streamed.jsonl', 'denied.jsonl', 'anthropic.jsonl', 'approved.jsonl']) {
+      const s = readFixture(name);
+      expect(s.sourceVersion, name).toBe(1);
+      expect(s.header.version, name).toBe(2);
+      const raw = rawLines(fixtureText(name));
+      expect(s.events.map((e) => e.event), name).toEqual(raw.map((l, i) => (i === 0 ? { ...l, version: 2 } : l)));
+    }
+  });
+
   it('reads a cut-off file up to its last complete line and reports the cut line', () => {
     const text = fixtureText('truncated.jsonl');
     const s = readFixture('truncated.jsonl');

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import { FORMAT, type SessionLine, type SessionStart } from './format.js';
 import { migrateEvents, type MigrateOptions, type RawEvent } from './migrations.js';
+import { createPartsResolver } from './resolve-parts.js';
 
 export interface RawLine {
   /** 1-based line number in the file. */
@@ -30,7 +31,10 @@ export interface RecordedSession {
   /** Absolute path of the file read (or the name given to parseSession). */
   file: string;
   header: SessionStart & { seq: number; hash: string };
-  /** Events in file order, converted to the current format, each with the line it came from. */
+  /**
+   * Events in file order, converted to the current format, each with the line it came from. Request bodies
+   * recorded in parts are whole again; the `blob` lines that held their parts are not events.
+   */
   events: ReadEvent[];
   /** Every newline-terminated line, as written: what the hash chain is checked on. */
   lines: RawLine[];
@@ -45,6 +49,7 @@ export interface RecordedSession {
 
 const EVENT_FIELDS: Record<string, Array<[string, 'string' | 'number' | 'boolean' | 'object']>> = {
   'session.start': [['session', 'string'], ['time', 'string']],
+  blob: [['id', 'string']],
   request: [['id', 'number'], ['time', 'string'], ['method', 'string'], ['path', 'string'], ['provider', 'string']],
   decision: [['id', 'number'], ['phase', 'string'], ['verdict', 'string']],
   response: [['id', 'number'], ['status', 'number']],
@@ -115,11 +120,17 @@ export function parseSession(text: string, file: string, options: MigrateOptions
   }
 
   const events: ReadEvent[] = [];
+  const resolver = createPartsResolver();
   migrated.events.forEach((raw, i) => {
     const line = parsed[i].line;
     const problem = shapeProblem(raw);
-    if (problem) problems.push({ line, ...problem });
-    else events.push({ line, event: raw as unknown as SessionLine });
+    if (problem) {
+      problems.push({ line, ...problem });
+      return;
+    }
+    const unresolved = resolver.add(raw);
+    if (unresolved) problems.push({ line, kind: 'invalid', message: unresolved });
+    if (raw.type !== 'blob') events.push({ line, event: raw as unknown as SessionLine });
   });
   problems.sort((a, b) => a.line - b.line);
   // A seal may follow the closing line (guardrun --sign).

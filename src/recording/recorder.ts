@@ -7,13 +7,21 @@ import { dirname } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import type { SessionEvent } from './format.js';
 import { GENESIS_HASH, sealLine } from './hash-chain.js';
+import { createPartsIndex, type PartsIndex } from './parts-index.js';
 import { stringifyWithRaw } from './raw-json.js';
 
 export interface Recorder {
   readonly path: string;
+  /** What this file already holds of request bodies recorded in parts (format 2); absent: bodies are recorded whole. */
+  readonly parts?: PartsIndex;
   write(event: SessionEvent): void;
   /** Writes the lines made so far now (the recorder otherwise writes them at the end of the event-loop turn). */
   flush(): void;
+  /**
+   * Resolves once the lines made so far are written: with the other lines of this turn of the event loop, in one
+   * write(2) (requests checked in the same turn share it). Check `failure` after it. Never rejects.
+   */
+  written(): Promise<void>;
   /** Writes what is pending, then nothing more; fsyncs and closes. Safe to call twice. */
   close(): void;
   /** Hash of the last line written (the closing line holds the final hash). */
@@ -48,8 +56,18 @@ export function createRecorder(path: string): Recorder {
   let pending: string[] = [];
   let scheduled = false;
   let failure: NodeJS.ErrnoException | undefined;
+  let waiters: Array<() => void> = [];
   const flush = (): void => {
     scheduled = false;
+    const wake = waiters;
+    if (wake.length > 0) waiters = [];
+    try {
+      write();
+    } finally {
+      for (const w of wake) w();
+    }
+  };
+  const write = (): void => {
     if (pending.length === 0 || failure) return;
     const bytes = Buffer.from(pending.length === 1 ? pending[0] : pending.join(''), 'utf8');
     pending = [];
@@ -61,8 +79,10 @@ export function createRecorder(path: string): Recorder {
     }
   };
 
+  const parts = createPartsIndex();
   return {
     path,
+    parts,
     get lastHash() {
       return lastHash;
     },
@@ -82,6 +102,10 @@ export function createRecorder(path: string): Recorder {
       }
     },
     flush,
+    written() {
+      if (pending.length === 0 || failure || closed) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push(resolve));
+    },
     close() {
       if (closed) return;
       closed = true;

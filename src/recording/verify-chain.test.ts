@@ -10,7 +10,7 @@ const linesOf = (text: string): string[] => text.split('\n').filter((l) => l !==
 
 describe('verifyChain on golden files', () => {
   it('finds every golden file written by guardrun intact, and closed when it has its session.end', () => {
-    for (const name of ['plain.jsonl', 'streamed.jsonl', 'denied.jsonl', 'anthropic.jsonl', 'approved.jsonl']) {
+    for (const name of ['plain.jsonl', 'streamed.jsonl', 'denied.jsonl', 'anthropic.jsonl', 'approved.jsonl', 'parts.jsonl']) {
       const texts = linesOf(fixtureText(name));
       const report = verifyChain(toLines(texts));
       expect(report, name).toMatchObject({ ok: true, lines: texts.length, breaks: [], closed: true });
@@ -32,6 +32,15 @@ describe('verifyChain on golden files', () => {
     expect(report.finalHash).toBeUndefined();
     expect(report.breaks).toEqual([expect.objectContaining({ kind: 'edited', line: edited, seq: edited })]);
     expect(report.breaks[0].message).toMatch(new RegExp(`^line ${edited} \\(seq ${edited}\\) does not match its hash`));
+  });
+});
+
+describe('verifyChain on the golden file recorded in parts (format 2)', () => {
+  it('names the edited shared blob and every request made of it', () => {
+    const report = verifyChain(toLines(linesOf(fixtureText('parts-tampered.jsonl'))));
+    expect(report.ok).toBe(false);
+    const requests = linesOf(fixtureText('parts.jsonl')).map((l, i) => [JSON.parse(l), i + 1] as const).filter(([e]) => e.type === 'request');
+    expect(report.breaks.map((b) => [b.kind, b.line])).toEqual([['edited', 2], ...requests.map(([, line]) => ['reference', line])]);
   });
 });
 

@@ -1,11 +1,14 @@
 // Checks a session file's hash chain and says where it breaks: an edited line (its hash does not match its
-// content), removed lines (a gap in `seq`), reordered or duplicated lines (`seq` out of order).
+// content), removed lines (a gap in `seq`), reordered or duplicated lines (`seq` out of order), and requests
+// made of parts that are missing or were changed (verify-refs.ts).
 // It proves the file is the one guardrun wrote, unless someone rewrote every hash from the break on; see
 // docs/security.md ("Tamper evidence").
 import { chainHash, GENESIS_HASH, unsealLine } from './hash-chain.js';
 import type { RawLine } from './reader.js';
+import { verifyReferences } from './verify-refs.js';
 
-export type ChainBreakKind = 'edited' | 'removed' | 'reordered' | 'duplicated' | 'unsealed';
+/** `reference`: a request whose body is made of a part (a blob, an earlier request's list) that is missing or changed. */
+export type ChainBreakKind = 'edited' | 'removed' | 'reordered' | 'duplicated' | 'unsealed' | 'reference';
 
 export interface ChainBreak {
   kind: ChainBreakKind;
@@ -67,6 +70,7 @@ export function verifyChain(lines: readonly RawLine[]): ChainReport {
   }
 
   // Each line must hash from its predecessor by seq: content edits show here, wherever the line now sits.
+  const changed = new Set<number>(breaks.map((b) => b.line));
   for (const c of ordered) {
     const seq = c.seq!;
     const previous = seq === 1 ? GENESIS_HASH : bySeq.get(seq - 1)?.hash;
@@ -74,8 +78,10 @@ export function verifyChain(lines: readonly RawLine[]): ChainReport {
     if (chainHash(previous, c.json!) !== c.hash) {
       const before = seq === 1 ? '' : ` (or line ${bySeq.get(seq - 1)!.line}, seq ${seq - 1}, was edited and its hash recomputed)`;
       breaks.push({ kind: 'edited', line: c.line, seq, message: `line ${c.line} (seq ${seq}) does not match its hash: it was changed after it was written${before}` });
+      changed.add(c.line);
     }
   }
+  breaks.push(...verifyReferences(lines, changed));
 
   // Gaps in seq: removed lines.
   const seqs = ordered.map((c) => c.seq!).sort((a, b) => a - b);

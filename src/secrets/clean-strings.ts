@@ -2,6 +2,7 @@
 // found clean are remembered, so each turn scans only what is new (like the token cache).
 import { Lru } from '../cost/lru.js';
 import { SECRET_KEY_RE } from './detectors.js';
+import { isOpaque, OPAQUE_FROM_CHARS } from './opaque.js';
 import type { Scanner } from './scan.js';
 
 // Below this a string is scanned every time: a map lookup would cost about as much.
@@ -31,13 +32,16 @@ export function createCleanCheck(scanner: Scanner, options: { maxEntries?: numbe
       while (stack.length > 0) {
         const value = stack.pop();
         if (typeof value === 'string') {
-          if (!cleanString(value)) return false;
+          if (!isOpaque(value) && !cleanString(value)) return false;
         } else if (Array.isArray(value)) {
           for (const item of value) stack.push(item);
         } else if (value !== null && typeof value === 'object') {
           for (const key of Object.keys(value)) {
             if (SECRET_KEY_RE.test(key) || !cleanString(key)) return false;
-            stack.push((value as Record<string, unknown>)[key]);
+            const child = (value as Record<string, unknown>)[key];
+            // Base64 media (opaque.ts) is binary, not text: not scanned.
+            if (typeof child === 'string' && child.length >= OPAQUE_FROM_CHARS && isOpaque(child, key)) continue;
+            stack.push(child);
           }
         }
       }

@@ -15,6 +15,11 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 /** Largest encoded string decoded, in characters (a request body is at most 64 MiB anyway). */
 const MAX_ENCODED = 64 * 1024 * 1024;
 
+/** True for a media type whose content is text (a `data:` URI of it is decoded and scanned, not skipped as media). */
+export function isTextMediaType(type: string): boolean {
+  return TEXT_TYPE.test((type === '' ? 'text/plain' : type).trim());
+}
+
 export interface Embedded {
   /** Where the encoded payload starts in the string (after the `data:…,` prefix). */
   start: number;

@@ -2,6 +2,7 @@
 // keys) and HTTP headers (credentials dropped outright).
 
 import { isPlaceholderValue, SECRET_KEY_RE } from './detectors.js';
+import { isOpaque, OPAQUE_FROM_CHARS } from './opaque.js';
 import { applyFindings, redaction, type Finding, type Scanner } from './scan.js';
 
 export interface JsonFinding extends Finding {
@@ -25,6 +26,8 @@ interface Task {
   path: string;
   /** Set when the value sits under a key like "password" / "api_key". */
   labelled: boolean;
+  /** The member name the value sits under (for opaque `data` members). */
+  key?: string;
   put: (masked: unknown) => void;
 }
 
@@ -60,9 +63,10 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
   };
 
   while (stack.length > 0) {
-    const { value: v, path, labelled, put } = stack.pop()!;
+    const { value: v, path, labelled, put, key } = stack.pop()!;
     if (typeof v === 'string') {
-      put(maskString(v, path, labelled));
+      // Base64 media (opaque.ts) is binary, not text: kept as is, not scanned.
+      put(v.length >= OPAQUE_FROM_CHARS && !labelled && isOpaque(v, key) ? v : maskString(v, path, labelled));
     } else if (Array.isArray(v)) {
       const out: unknown[] = new Array(v.length);
       put(out);
@@ -78,7 +82,7 @@ export function maskJson(value: unknown, scanner: Scanner): { value: unknown; fi
         let outKey = maskString(key, childPath, false, true);
         while (outKey !== key && (Object.hasOwn(out, outKey) || Object.hasOwn(v, outKey))) outKey += '#';
         setOwn(out, outKey, undefined); // keeps the original key order
-        tasks.push({ value: child, path: childPath, labelled: SECRET_KEY_RE.test(key), put: (m) => setOwn(out, outKey, m) });
+        tasks.push({ value: child, path: childPath, labelled: SECRET_KEY_RE.test(key), key, put: (m) => setOwn(out, outKey, m) });
       }
       for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
     } else {

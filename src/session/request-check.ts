@@ -50,9 +50,9 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   const priced = ex.json !== undefined && endpointKind(ex.provider, ex.apiPath) !== undefined;
   // The price data loads in the background at start-up; a request waits for it only if a limit needs a price.
   if (priced && !ctx.book.ready && needsPrice(policy.cost)) await ctx.book.whenReady();
-  // Exact counts run in a worker thread (awaited); the spend is read after them, and from that read to the
-  // reservation nothing awaits: the spend read is the spend the reservation joins.
-  let estimate = priced && ctx.book.ready ? await estimateFor(ex, ctx, ctx.budget.spentUsd() + ctx.budget.reservedUsd()) : undefined;
+  // The estimate may wait for the token worker. From the spend read after it to the reservation nothing awaits:
+  // the spend read is the spend the reservation joins.
+  let estimate = priced && ctx.book.ready ? await estimateFor(ex, ctx) : undefined;
   let spendUsd = ctx.budget.spentUsd();
   let reservedUsd = ctx.budget.reservedUsd();
   const facts: RequestFacts = {
@@ -73,7 +73,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
   };
   let decision = ctx.evaluator.request(facts);
   if (decision.verdict === 'ask' && estimate?.bound) {
-    // A person will see the estimate: count the tokens for real, and decide again on the exact figure.
+    // A person will see the estimate: count the tokens for real, and decide again on the exact figure (and the spend then).
     estimate = await exactEstimate(ex, ctx);
     facts.estimate = estimate;
     facts.spendUsd = spendUsd = ctx.budget.spentUsd();
@@ -133,14 +133,17 @@ function needsPrice(cost: Policy['cost']): boolean {
 }
 
 /**
- * The cost estimate the policy needs. Tokenizing costs ~0.1 ms per KB of prose (far more for some texts), so a
- * cheap upper bound (bytes ≥ tokens) comes first; tokens are counted (off the event loop) only when that bound
- * could cross a threshold or the budget.
+ * The cost estimate the policy needs. Tokenizing costs ~0.1 ms per KB of prose (far more for some texts), so an
+ * upper bound comes first (texts counted on earlier requests at their count, new ones at their size: exact when
+ * nothing is new); the new texts are counted, off the event loop, only when that bound could cross a threshold or
+ * the budget.
  */
-async function estimateFor(ex: Exchange, ctx: RequestCheckContext, committedUsd: number): Promise<RequestEstimate & { bound: boolean }> {
+async function estimateFor(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
   const { cost } = ctx.evaluator.policy;
-  const bound = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ex.body.length, cost.assume_output_tokens, ctx.book);
+  const { missing, ...bound } = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book);
+  if (missing.length === 0) return { ...bound, bound: false };
   const usd = bound.usd;
+  const committedUsd = ctx.budget.spentUsd() + ctx.budget.reservedUsd();
   const withinLimits =
     usd !== undefined &&
     (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&

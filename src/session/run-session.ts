@@ -17,7 +17,7 @@ import { endProcessesSync, leftoverProcesses } from './process-tree.js';
 import { childEnv, REMOVED_VARIABLES } from './child-env.js';
 import { withheldVariables } from './env-secrets.js';
 import { isolateKernelKeyring } from '../secrets/kernel-keyring-isolation.js';
-import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionStats } from './session-guard.js';
+import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionGuard, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
 import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
@@ -102,6 +102,9 @@ export interface RunningSession {
   finalizeSync(reason: 'crash' | 'signal', exitCode: number): void;
 }
 
+/** How long after the child starts the warm-up begins (see startSession). */
+const WARM_UP_AFTER_MS = 15;
+
 export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const sessionId = randomBytes(6).toString('hex');
   const startedAt = new Date();
@@ -125,15 +128,17 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   };
   const approver = o.guard?.approver ? o.guard.approver(control) : noApprover();
   let egress: SessionEgress | undefined;
+  let guard: SessionGuard | undefined;
   try {
-    const guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
+    guard = createSessionGuard({ keys: o.keys, dummyKey, stats, recorder, policy: o.guard?.policy, approver });
+    const masked = guard.maskText;
     egress = await prepareEgress({
-      sessionId, recorder, mask: guard.maskText, upstreams, network: (o.guard?.policy?.policy ?? DEFAULT_POLICY).network,
+      sessionId, recorder, mask: masked, upstreams, network: (o.guard?.policy?.policy ?? DEFAULT_POLICY).network,
       intercept: o.intercept !== false, parentEnv: o.env, ask: (q) => approver.ask(q), spendUsd: () => stats.costUsd,
     });
     recorder.write({
       type: 'session.start', format: FORMAT, version: FORMAT_VERSION, guardrun: VERSION, session: sessionId,
-      time: startedAt.toISOString(), command: o.command.map((arg) => guard.maskText(arg)), cwd: o.cwd,
+      time: startedAt.toISOString(), command: o.command.map((arg) => masked(arg)), cwd: o.cwd,
       upstreams: Object.fromEntries(Object.entries(upstreams).map(([p, u]) => [p, u.url])), providers,
       policy: o.guard?.policy ? { source: o.guard.policy.source, sha256: o.guard.policy.sha256, overrides: o.guard.policy.overrides } : undefined,
       egress: { intercept: egress.intercepting, sandbox: o.sandbox?.kind }, ...o.header,
@@ -143,16 +148,18 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
       egress: egress.proxy,
     });
-    // ~830 KB of price data: parsed while the child starts, off the path of `guardrun -- cmd`'s start-up.
+    // ~830 KB of price data: parsed on the next turn, while the child starts.
     preloadPriceData();
   } catch (error) {
     recorder.close();
     approver.close();
+    guard?.close();
     await proxy?.close();
     egress?.cleanup();
     throw error;
   }
   const sessionEgress = egress;
+  const sessionGuard = guard;
   const openProxy = proxy;
   /** The child cannot be started after all (an adapter or the sandbox refused): the record is closed, nothing is left. */
   const abortBeforeChild = async (error: unknown): Promise<never> => {
@@ -160,6 +167,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     recorder.close();
     approver.close();
     await openProxy.close();
+    sessionGuard.close();
     sessionEgress.cleanup();
     await o.sandbox?.close();
     throw error;
@@ -211,6 +219,15 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const running = stopped
     ? notStarted(stopped)
     : spawnChild(command, childEnvironment, o.cwd, o.killGraceMs ?? 10_000, sandbox ? { detached: true, deliver: sandbox.deliver } : {});
+  // Warm-up for the first request, once the child has had a moment (a command like `true` is gone by then, and
+  // its run pays nothing): the tokenizer's ranks load in a worker thread, the HTTP client on the event loop. No
+  // agent sends a request sooner (node alone takes ~40 ms to start).
+  const warm = setTimeout(() => {
+    sessionGuard.warmUp();
+    for (const u of Object.values(upstreams)) u?.pool.warm?.();
+  }, WARM_UP_AFTER_MS);
+  warm.unref();
+  void running.exited.then(() => clearTimeout(warm));
   child = running;
   let finished = false;
   let cleaned = false;
@@ -248,6 +265,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     if (stopping || exit.notStarted) endProcessesSync(leftoverProcesses(sessionId, undefined), graceMs);
     await openProxy.close();
     await sandbox?.close();
+    sessionGuard.close();
     finish(exit.signal || exit.notStarted ? 'signal' : 'exit', exit.exitCode, exit);
     const failed = recorder.failure;
     return { exitCode: exit.exitCode, child: exit, sessionFile, sessionId, stats, recordError: failed ? `${failed.code ?? 'error'}: ${failed.message}` : undefined, finalHash: recorder.lastHash, egress: sessionEgress.summary() };

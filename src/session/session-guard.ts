@@ -67,7 +67,15 @@ export interface SessionGuardOptions {
 /** The refusal of a request whose record could not be written. */
 export const RECORD_FAILED = 'guardrun_record_failed';
 
-export function createSessionGuard(o: SessionGuardOptions): Guard {
+/** The guard, plus what the session does with it around its requests. */
+export interface SessionGuard extends Guard {
+  /** Starts loading, off the event loop, what a first request may need (the tokenizer's ranks, in the token worker). */
+  warmUp(): void;
+  /** Ends the token worker. */
+  close(): void;
+}
+
+export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
   const loaded = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE, sha256: '' };
   const evaluator = createEvaluator(loaded.policy);
   const book = o.book ?? createPriceBook({ prices: loaded.policy.cost.prices, policySource: loaded.source });
@@ -79,10 +87,13 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
   const scanner = createScanner(compileDetectors({ exact, patterns, builtins: BUILTIN_DETECTORS }));
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
+  // Exact token counts happen in a worker thread, never on the event loop that relays every stream.
   const counter = createTokenCounter();
   // Request bodies are also scanned inside text `data:` URIs and base64 text documents (secrets/embedded.ts).
   const requestScanner = withEmbedded(scanner);
   const cleanCheck = createCleanCheck(requestScanner);
+  // Requests between the start and the end of their check (see the write before forwarding).
+  let checking = 0;
   const facts = new WeakMap<Exchange, RequestFacts>();
   const human = new WeakMap<Exchange, number>();
   const scans = new WeakMap<Exchange, BodyScan | null>();
@@ -91,13 +102,25 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     if (scan === undefined) {
       const text = isTextBody(ex) ? (ex.text ?? ex.body.toString('utf8')) : undefined;
       // Strings found clean on earlier turns (the conversation so far) are not scanned again.
-      scan = text === undefined ? null : ex.bodyKind === 'form' ? scanFormBody(ex, requestScanner) : scanBody(text, ex.json, requestScanner, cleanCheck);
+      // A large JSON body is scanned in parts: what the session file already holds was scanned when it was recorded.
+      scan = text === undefined ? null : ex.bodyKind === 'form' ? scanFormBody(ex, requestScanner) : scanBody(text, ex.json, requestScanner, cleanCheck, o.recorder.parts);
       scans.set(ex, scan);
     }
     return scan ?? undefined;
   };
   const hasResponseRules = loaded.policy.rules.some((r) => r.on === 'response');
-  const maskText = (text: string): string => scanner.mask(text).text;
+  // The same short texts (header values, paths, model names) come with every request: their masked form is kept.
+  const maskedShort = new Map<string, string>();
+  const maskText = (text: string): string => {
+    if (text.length > 256) return scanner.mask(text).text;
+    let masked = maskedShort.get(text);
+    if (masked === undefined) {
+      masked = scanner.mask(text).text;
+      if (maskedShort.size >= 4096) maskedShort.clear();
+      maskedShort.set(text, masked);
+    }
+    return masked;
+  };
   const excerptOf = (calls: ToolCall[]): string => maskText(calls.map((c) => `tool ${c.name}: ${c.arguments}`).join('\n'));
 
   const noteDenial = (ex: Exchange, rule: string, reason: string, decidedBy: string): void => {
@@ -106,6 +129,7 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
 
   return {
     async checkRequest(ex): Promise<RequestVerdict> {
+      checking++;
       try {
         const budget = {
           spentUsd: () => ledger.spentUsd(),
@@ -118,8 +142,11 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         if (out.humanMs) human.set(ex, out.humanMs);
         if (!out.verdict.allow) noteDenial(ex, out.verdict.error.code, out.reason ?? out.verdict.error.message, out.decidedBy ?? 'policy');
         if (out.verdict.allow) {
-          // Nothing leaves that is not on disk first: write this request's lines now, and refuse if that failed.
-          o.recorder.flush();
+          // Nothing leaves that is not on disk first: this request's lines are written, and it is refused if that
+          // failed. Alone, at once; with other requests being checked, together with theirs at the end of this turn
+          // of the event loop, in one write (waiting for the turn's end would only add latency to a lone request).
+          if (checking > 1) await o.recorder.written();
+          else o.recorder.flush();
           const failed = o.recorder.failure;
           if (failed) {
             ledger.release(ex);
@@ -135,6 +162,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
         const reason = `guardrun could not check this request: ${(error as Error).message}`;
         noteDenial(ex, 'guardrun_check_error', reason, 'error');
         return { allow: false, error: { status: 403, code: 'guardrun_check_error', message: maskText(reason) } };
+      } finally {
+        checking--;
       }
     },
     endpointAllowed(endpoint) {
@@ -170,6 +199,8 @@ export function createSessionGuard(o: SessionGuardOptions): Guard {
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,
+    warmUp: () => counter.warm('o200k_base'),
+    close: () => void counter.close(),
     async finish(ex: Exchange, result: ExchangeResult): Promise<Charge> {
       o.stats.requests++;
       if (result.denied) o.stats.denied++;

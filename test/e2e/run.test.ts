@@ -248,7 +248,7 @@ describe('the session file', () => {
     // Far below every cost limit: the tokenizer-free upper bound was enough to decide.
     expect(decision.estimateIsBound).toBe(true);
     expect(decision.estimateUsd).toBeGreaterThan(0);
-    expect(start).toMatchObject({ format: 'guardrun-session', version: 1, providers: ['openai'], upstreams: { openai: upstream.url } });
+    expect(start).toMatchObject({ format: 'guardrun-session', version: 2, providers: ['openai'], upstreams: { openai: upstream.url } });
     expect(request).toMatchObject({ method: 'POST', path: '/v1/chat/completions', model: expect.any(String), stream: false });
     expect(request.headers.authorization).toBeUndefined();
     expect(request.body.json.messages).toBeDefined();

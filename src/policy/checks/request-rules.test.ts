@@ -53,6 +53,14 @@ describe('request rules', () => {
     ]);
     expect(deny.evaluate(requestFacts({ texts: ['x'] }))).toMatchObject({ kind: 'deny' });
   });
+
+  test('a long re-sent text decides the same every turn (texts found not to match are remembered)', () => {
+    const context = 'x '.repeat(500);
+    for (let turn = 0; turn < 3; turn++) {
+      expect((byId('no-prod').evaluate(requestFacts({ texts: [context] })) as { kind: string }).kind).toBe('allow');
+      expect((byId('no-prod').evaluate(requestFacts({ texts: [context, `${context} production database password`] })) as { kind: string }).kind).toBe('deny');
+    }
+  });
 });
 
 describe('request rules read normalised text too', () => {
