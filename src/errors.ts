@@ -55,13 +55,20 @@ export class GuardrunError extends Error {
   readonly code: ErrorCode;
   readonly fix: string | undefined;
   readonly exitCode: number;
+  /**
+   * The message was built with every value it quotes already masked (e.g. a policy error, whose key paths like
+   * `secrets.outbound: expected …` would otherwise read as a labelled secret): printers then mask only key-shaped
+   * values in it, not labels. Default false: the whole message is treated as untrusted text.
+   */
+  readonly masked: boolean;
 
-  constructor(code: ErrorCode, message: string, fix?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, fix?: string, options?: { cause?: unknown; masked?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GuardrunError';
     this.code = code;
     this.fix = fix;
     this.exitCode = EXIT_BY_CODE[code];
+    this.masked = options?.masked ?? false;
   }
 }
 

@@ -1,7 +1,7 @@
 // argv -> command -> exit code. The only place (with its commands) that reads argv, prints or exits.
 import { Command, CommanderError } from 'commander';
 import { toGuardrunError } from '../errors.js';
-import { terminalSafe } from '../secrets/terminal-text.js';
+import { terminalSafeError } from '../secrets/terminal-text.js';
 import { VERSION } from '../version.js';
 import { processIO, type CliIO } from './io.js';
 import { colorsFor, formatError } from './output.js';
@@ -75,7 +75,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const reported = toGuardrunError(error instanceof CommanderError ? usageError(error) : error);
     io.stderr.write(formatError(reported, colorsFor(io.stderr, io.env)));
     // A script that asked for JSON gets its error as JSON too, on stdout where it reads.
-    if (own.includes('--json')) io.stdout.write(JSON.stringify({ error: { code: reported.code, message: terminalSafe(reported.message), fix: reported.fix === undefined ? undefined : terminalSafe(reported.fix), exitCode: reported.exitCode } }) + '\n');
+    if (own.includes('--json')) io.stdout.write(JSON.stringify({ error: { code: reported.code, ...terminalSafeError(reported), exitCode: reported.exitCode } }) + '\n');
     return reported.exitCode;
   }
 }

@@ -1,7 +1,7 @@
 // How guardrun speaks on the terminal: colours only on a TTY, honouring NO_COLOR and FORCE_COLOR.
 import { Chalk, type ChalkInstance } from 'chalk';
 import { toGuardrunError } from '../errors.js';
-import { terminalSafe } from '../secrets/terminal-text.js';
+import { terminalSafeError } from '../secrets/terminal-text.js';
 
 export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): ChalkInstance {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return new Chalk({ level: 0 });
@@ -15,7 +15,8 @@ export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
  */
 export function formatError(error: unknown, c: ChalkInstance): string {
   const e = toGuardrunError(error);
-  const lines = [`${c.red('guardrun:')} ${terminalSafe(e.message)} ${c.dim(`[${e.code}]`)}`];
-  if (e.fix) lines.push(`${c.yellow('fix:')} ${terminalSafe(e.fix)}`);
+  const safe = terminalSafeError(e);
+  const lines = [`${c.red('guardrun:')} ${safe.message} ${c.dim(`[${e.code}]`)}`];
+  if (safe.fix) lines.push(`${c.yellow('fix:')} ${safe.fix}`);
   return lines.join('\n') + '\n';
 }

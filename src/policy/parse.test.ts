@@ -64,6 +64,13 @@ describe('parsePolicy: errors name the file, the line and the key', () => {
     expect(error.message).toContain(message);
   });
 
+  test('values quoted from the file are masked where the message is built, and the error says so (printers then leave key paths alone)', () => {
+    const error = errorOf('version: 1\nsecrets:\n  outbound: "password=hunter2hunter2"\n');
+    expect(error.masked).toBe(true);
+    expect(error.message).toContain('secrets.outbound: expected "deny"');
+    expect(error.message).not.toContain('hunter2hunter2');
+  });
+
   test('lists every problem in one run, in file order', () => {
     const error = errorOf('version: 1\nmodels:\n  allow: 3\nrules:\n  - id: a\n    on: request\n    match: { text: "(" }\n    action: ask\n');
     const lines = error.message.split('\n');

@@ -2,6 +2,7 @@
 import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { GuardrunError } from '../errors.js';
+import { maskKeyLike } from '../secrets/terminal-text.js';
 import { policySchema, type Policy } from './schema.js';
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -12,14 +13,14 @@ export function parsePolicy(text: string, fileName: string): Policy {
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0].line ?? lineCounter.linePos(syntax.pos[0]).line;
-    const what = syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const what = maskKeyLike(syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     throw policyError(`${fileName}:${line}: invalid YAML: ${what}`, `fix the YAML syntax at line ${line} of ${fileName}`);
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = maskKeyLike(error instanceof Error ? error.message : String(error));
     throw policyError(`${fileName}:1: invalid YAML: ${detail}`, `fix the YAML in ${fileName}`);
   }
   if (value === null || value === undefined) {
@@ -33,8 +34,10 @@ export function parsePolicy(text: string, fileName: string): Policy {
     .map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue) }))
     .sort((a, b) => a.line - b.line);
   const problems = located.map(({ issue, line }) => {
-    const where = describePath(issue.path, value);
-    return `${fileName}:${line}: ${where ? `${where}: ` : ''}${describeIssue(issue, value)}`;
+    // The parts quoting the user's file are masked here, apart from each other: the key path before them is
+    // guardrun's word (`secrets.outbound: expected …` is no labelled secret), and the error is printed as `masked`.
+    const where = maskKeyLike(describePath(issue.path, value));
+    return `${fileName}:${line}: ${where ? `${where}: ` : ''}${maskKeyLike(describeIssue(issue, value))}`;
   });
   const lines = [...new Set(located.map((l) => l.line))];
   if (problems.length === 1) {
@@ -43,8 +46,9 @@ export function parsePolicy(text: string, fileName: string): Policy {
   throw policyError(`${fileName} has ${problems.length} problems:\n  ${problems.join('\n  ')}`, `correct line${lines.length > 1 ? 's' : ''} ${lines.join(', ')} of ${fileName}; every key is described in docs/policy.md`);
 }
 
+/** An E_POLICY error whose quoted values were masked as it was built (see GuardrunError.masked). */
 function policyError(message: string, fix: string): GuardrunError {
-  return new GuardrunError('E_POLICY', message, fix);
+  return new GuardrunError('E_POLICY', message, fix, { masked: true });
 }
 
 /** The 1-based line of the node an issue is about (the unknown key itself for unknown keys). */

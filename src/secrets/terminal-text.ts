@@ -5,11 +5,22 @@ import { BUILTIN_DETECTORS, compileDetectors } from './detectors.js';
 import { createScanner, type Scanner } from './scan.js';
 
 let builtins: Scanner | undefined;
+let shaped: Scanner | undefined;
 
-/** Masks what the built-in detectors recognise (provider keys, tokens, private keys, …). */
+/** Masks what the built-in detectors recognise (provider keys, tokens, private keys, …, and labelled values like `password: …`). */
 export function maskKeyLike(text: string): string {
   builtins ??= createScanner(compileDetectors({ exact: [], patterns: [], builtins: BUILTIN_DETECTORS }));
   return builtins.mask(text).text;
+}
+
+/**
+ * Masks key-shaped values only (every built-in detector but the label one, `password-assignment`): for text
+ * guardrun composed itself with its quoted values already masked (`GuardrunError.masked`), where a label such as a
+ * policy key path `secrets.outbound:` is guardrun's own word, not an assignment.
+ */
+export function maskKeyShaped(text: string): string {
+  shaped ??= createScanner(compileDetectors({ exact: [], patterns: [], builtins: BUILTIN_DETECTORS.filter((d) => d.id !== 'password-assignment') }));
+  return shaped.mask(text).text;
 }
 
 // C0 and C1 controls, DEL, the Unicode line/paragraph separators, and the bidi marks and overrides that can
@@ -40,4 +51,10 @@ export function sanitizeForTerminal(text: string, keepNewlines = false): string 
  */
 export function terminalSafe(text: string, mask: (text: string) => string = maskKeyLike): string {
   return sanitizeForTerminal(mask(text), true);
+}
+
+/** An error's message and fix through the gate: `masked` errors (values masked where they were built) by key shape only. */
+export function terminalSafeError(e: { message: string; fix?: string; masked?: boolean }): { message: string; fix: string | undefined } {
+  const mask = e.masked ? maskKeyShaped : maskKeyLike;
+  return { message: terminalSafe(e.message, mask), fix: e.fix === undefined ? undefined : terminalSafe(e.fix, mask) };
 }

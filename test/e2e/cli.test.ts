@@ -153,6 +153,20 @@ describe('policy discovery', () => {
     expect(JSON.parse(String(broken.stdout))).toMatchObject({ error: { code: 'E_POLICY', exitCode: 78, message: expect.stringContaining('unknown key "alow"') } });
   });
 
+  it("a problem under secrets: names its key plainly (the terminal gate does not read `secrets.outbound: expected` as a secret), while a key-like value from the file stays masked", async () => {
+    const file = join(dir, 'secrets-problems.yaml');
+    writeFileSync(file, `version: 1\nsecrets:\n  outbound: block\n  mask_responses: ${KEYLIKE}\n`);
+    for (const json of [false, true]) {
+      const r = await guardrun(['policy', 'check', file, ...(json ? ['--json'] : [])]);
+      expect(r.exitCode).toBe(78);
+      const text = json ? (JSON.parse(String(r.stdout)) as { error: { message: string } }).error.message : String(r.stderr);
+      expect(text).toContain('secrets.outbound: expected "deny" | "ask" | "redact" | "allow", got the string "block"');
+      expect(text).toContain('secrets.mask_responses: expected true or false, got the string "[REDACTED:');
+      expect(text).not.toContain('REDACTED:password-assignment');
+      expect(String(r.stdout) + String(r.stderr)).not.toContain(KEYLIKE.slice(8));
+    }
+  });
+
   it('policy check of a missing file does not talk about --policy', async () => {
     const r = await guardrun(['policy', 'check', join(dir, 'nope.yaml')]);
     expect(r.exitCode).toBe(78);
