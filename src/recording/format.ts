@@ -159,7 +159,10 @@ export interface ResponseEvent {
   type: 'response';
   id: number;
   time: string;
+  /** The HTTP status the agent received. */
   status: number;
+  /** The upstream's status, when the agent received another (guardrun answered in its place: a withheld plain answer, a failed relay). */
+  upstreamStatus?: number;
   headers: Record<string, string>;
   body?: RecordedBody;
   events?: StreamChunk[];

@@ -28,9 +28,9 @@ export function recordedAnswer(ex: RecordedExchange): Answerable {
   if (error && res.body === undefined && res.events === undefined) return { unavailable: `guardrun answered it itself in the recording (${error.code})` };
   const chunks = chunksOf(res);
   if (!chunks) return { unavailable: `its answer's body was not kept in the recording (${describeOmitted(res.body)})` };
-  // A guardrun answer over an upstream one (a withheld tool call, a broken stream): the upstream's status is not
-  // recorded, and such answers only come from successful ones.
-  const status = error ? 200 : res.status;
+  // A guardrun answer over an upstream one (a withheld tool call, a broken stream): the upstream's status where
+  // recorded (`upstreamStatus`; older files have none, and such answers only come from successful ones).
+  const status = res.upstreamStatus ?? (error ? 200 : res.status);
   return { answer: { status, headers: headersOf(res), chunks, ttfbMs: res.ttfbMs, broken: error?.code === 'guardrun_upstream_broke' } };
 }
 

@@ -170,6 +170,9 @@ describe('tool calls the model returns', () => {
     const bad = await run(policy, [join(AGENTS, 'openai-chat.mjs'), '[[tool:shell {"cmd":"rm -rf /"}]]']);
     expect(bad.out.status).toBe(403);
     expect(bad.out.code).toBe('rule:destructive-shell');
+    // The record says what the agent received (403, guardrun's error), and keeps the withheld answer with its own status.
+    const response = bad.lines().find((l) => l.type === 'response') as { status: number; upstreamStatus?: number; error?: { code: string }; source: string };
+    expect(response).toMatchObject({ status: 403, upstreamStatus: 200, error: { code: 'rule:destructive-shell' }, source: 'guardrun' });
   });
 
   it('lets an @openai/agents tool loop through under the default policy', async () => {

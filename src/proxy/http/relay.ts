@@ -40,6 +40,8 @@ export interface Outcome {
   ttfbMs?: number;
   error?: ProxyError;
   denied?: boolean;
+  /** guardrun answered the agent itself with this status in place of the upstream's whole answer (a response-phase denial). */
+  agentStatus?: number;
 }
 
 export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, ctx: RelayContext): Promise<void> {
@@ -72,7 +74,8 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     outcome = { ...partial.outcome?.(), cut: true, error: failure };
   }
   const usage = outcome.usage;
-  const status = outcome.error && !res.headersSent ? outcome.error.status : up.statusCode;
+  // What the agent received (session-format.md); the upstream's status beside it when guardrun answered in its place.
+  const status = outcome.agentStatus ?? (outcome.error && !res.headersSent ? outcome.error.status : up.statusCode);
   const charge = await ctx.guard.finish(ex, {
     status: up.statusCode, usage, usageFinal: outcome.usageFinal, forwarded: true, cut: outcome.cut, outputText: outcome.outputText, denied: outcome.denied ?? false,
   });
@@ -82,6 +85,7 @@ export async function relayResponse(ex: Exchange, up: Dispatcher.ResponseData, r
     id: ex.id,
     time: new Date().toISOString(),
     status,
+    upstreamStatus: status !== up.statusCode ? up.statusCode : undefined,
     headers: maskHeaders(recordableHeaders(up.headers), ctx.guard.maskText),
     body: outcome.body,
     ...(outcome.stream ? await outcome.stream.finish() : {}),
@@ -145,7 +149,7 @@ async function relayWhole(ex: Exchange, up: Dispatcher.ResponseData, res: Server
     const body = errorBody(ex.provider, filtered.error);
     res.writeHead(filtered.error.status, errorHeaders(body));
     res.end(body);
-    return { usage, outputText, ttfbMs, error: filtered.error, denied: true, body: recordedBody(raw, json !== undefined, ctx.guard.maskText, undefined, true) };
+    return { usage, outputText, ttfbMs, error: filtered.error, denied: true, agentStatus: filtered.error.status, body: recordedBody(raw, json !== undefined, ctx.guard.maskText, undefined, true) };
   }
   const out = filtered.text === text ? raw : Buffer.from(filtered.text, 'utf8');
   if (NO_BODY_STATUS.has(up.statusCode)) delete headers['content-length'];
