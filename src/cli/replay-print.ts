@@ -9,12 +9,13 @@ import type { RecordedSession } from '../recording/reader.js';
 import type { RerunResult } from '../replay/rerun.js';
 import { isEstimated, type ExchangeView, type ShowDocument } from '../replay/show.js';
 import type { DecisionSummary, VerifyResult } from '../replay/verify-policy.js';
+import { joinWords } from '../agents/shell-words.js';
 
 export function renderShow(doc: ShowDocument, c: ChalkInstance): string {
   const s = doc.session;
   const out: string[] = [];
   out.push(`${c.bold(`session ${s.id}`)}  ${c.dim(`${s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} · guardrun ${s.guardrun} · format ${s.formatVersion}${s.sourceVersion !== s.formatVersion ? ` (converted from ${s.sourceVersion})` : ''}`)}`);
-  out.push(`${c.dim('command')}  ${s.command.join(' ')}`);
+  out.push(`${c.dim('command')}  ${joinWords(s.command)}`);
   if (s.policy) out.push(`${c.dim('policy ')}  ${s.policy.source} ${c.dim(`(sha256 ${s.policy.sha256.slice(0, 12)})`)}`);
   if (s.replayOf) out.push(`${c.dim('replay ')}  of ${s.replayOf.file} (session ${s.replayOf.session})`);
   if (s.agent) out.push(`${c.dim('agent  ')}  ${s.agent} (adapter applied)${s.unguarded?.length ? c.yellow(`; UNGUARDED for ${s.unguarded.join(', ')}`) : ''}`);
@@ -75,7 +76,7 @@ export function renderList(sessions: SessionSummary[], dir: string, c: ChalkInst
     s.complete ? usd(s.costUsd ?? 0) : '',
     s.complete ? (s.denied ? c.red(`${s.denied} denied`) : '0 denied') : '',
     s.complete ? `exit ${s.exitCode}` : '',
-    (s.command ?? []).join(' ').slice(0, 60),
+    joinWords(s.command ?? []).slice(0, 60),
     basename(s.file),
   ]);
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => stripAnsi(r[col]).length)));

@@ -36,7 +36,7 @@ export function runChecks<F>(checks: ReadonlyArray<{ id: string; evaluate(facts:
   const results: CheckResult[] = [];
   for (const check of checks) {
     for (const verdict of safeEvaluate(check, facts)) {
-      results.push(verdict.kind === 'allow' ? { check: check.id, verdict: 'allow' } : { check: check.id, verdict: verdict.kind, rule: verdict.rule, reason: verdict.reason });
+      results.push(verdict.kind === 'allow' ? { check: check.id, verdict: 'allow', ...(verdict.note ? { reason: verdict.note } : {}) } : { check: check.id, verdict: verdict.kind, rule: verdict.rule, reason: verdict.reason });
     }
   }
   const denies = results.filter((r) => r.verdict === 'deny');

@@ -3,8 +3,11 @@ import type { Provider } from '../providers.js';
 
 export type VerdictKind = 'allow' | 'ask' | 'deny';
 
-/** `rule` names what fired (the check id); `reason` is one sentence a person reads. */
-export type Verdict = { kind: 'allow' } | { kind: 'ask'; rule: string; reason: string } | { kind: 'deny'; rule: string; reason: string };
+/**
+ * `rule` names what fired (the check id); `reason` is one sentence a person reads. An allow may carry a `note`:
+ * what the check did while allowing (secrets redacted), recorded as the check's reason on the decision line.
+ */
+export type Verdict = { kind: 'allow'; note?: string } | { kind: 'ask'; rule: string; reason: string } | { kind: 'deny'; rule: string; reason: string };
 
 export interface SecretFinding {
   /** Detector id, e.g. `openai-key` or a policy pattern id. */

@@ -86,8 +86,15 @@ export function outcomeOf(ex: RecordedExchange): Outcome {
     const code = response.error?.code ?? upstreamErrorOf(response)?.code;
     return { kind: 'error', label: code ? `error: ${code}` : 'upstream error', decision: approval };
   }
-  if (approval) return { kind: 'approved', label: approvalLabel(approval), decision: approval };
-  return { kind: 'allowed', label: 'allowed', decision: ex.decisions[0] };
+  const redacted = redactionNote(ex.decisions);
+  if (approval) return { kind: 'approved', label: `${approvalLabel(approval)}${redacted}`, decision: approval };
+  return { kind: 'allowed', label: `allowed${redacted}`, decision: ex.decisions[0] };
+}
+
+/** `; redacted 2 secrets (…) in the body` when the request's secrets check redacted what it found (secrets.outbound: redact). */
+function redactionNote(decisions: readonly DecisionEvent[]): string {
+  const note = decisions.find((d) => d.phase === 'request')?.checks.find((c) => c.id === 'secrets' && c.verdict === 'allow' && c.reason)?.reason;
+  return note ? `; ${note}` : '';
 }
 
 /** The `{ error: { code | type, message } }` of an OpenAI or Anthropic error body. */

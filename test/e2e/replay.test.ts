@@ -52,6 +52,7 @@ beforeAll(async () => {
       recordings[name] = { file, command, result: agentResult(r.stdout) };
     };
     await record('chat', ['node', CHAT, 'Say hello.']);
+    await record('chat-secret', ['node', CHAT, 'Deploy with AKIAFAKETEST00000000 please.']);
     await record('chat-stream', ['node', CHAT, '--stream', 'Stream a hello. [[chunk:3]]']);
     await record('agents-sdk', ['node', AGENTS_SDK]);
     await record('agents-sdk-stream', ['node', AGENTS_SDK, '--stream']);
@@ -214,5 +215,20 @@ describe('guardrun replay on the built CLI', () => {
     expect((await guardrun(['replay', join(ROOT, 'fixtures/sessions/tampered.jsonl'), '--verify-only'])).exitCode).toBe(1);
     expect((await guardrun(['replay', file, '--policy', join(ROOT, 'fixtures/policies/loose.yaml')])).exitCode).toBe(0);
     expect((await guardrun(['replay', file, '--policy', join(ROOT, 'fixtures/policies/strict.yaml')])).exitCode).toBe(1);
+  });
+
+  it('says in the timeline when a request went out with secrets redacted (the default secrets.outbound: redact)', async () => {
+    const show = await guardrun(['replay', recordings['chat-secret'].file]);
+    expect(show.exitCode).toBe(0);
+    expect(String(show.stdout)).toMatch(/#1 .*allowed; redacted a secret \(aws-access-key-id\) in the body/);
+    expect(String(show.stdout)).not.toContain('AKIAFAKETEST00000000');
+    expect(String((await guardrun(['replay', recordings.chat.file])).stdout)).not.toContain('redacted');
+  });
+
+  it('warns before the timeline, not only after it, when the chain is broken', async () => {
+    const r = await guardrun(['replay', join(ROOT, 'fixtures/sessions/tampered.jsonl')]);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/warning: this file failed its integrity check \(hash chain broken\)/);
+    expect(String(r.stdout)).toContain('chain BROKEN');
   });
 });

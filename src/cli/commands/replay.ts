@@ -109,6 +109,8 @@ async function replay(file: string | undefined, flags: ReplayFlags, ctx: Command
   if (flags.json) ctx.io.stdout.write(JSON.stringify({ ...doc, seal: integrity.seal, expectedHash: integrity.expected }, null, 2) + '\n');
   else {
     ctx.io.stderr.write(problems);
+    // Said before the timeline too, so nobody reads a tampered record as the truth before reaching its end.
+    if (!doc.chain.ok || integrity.failed) ctx.io.stderr.write(`${err.red(err.bold('guardrun: warning:'))} this file failed its integrity check (${!doc.chain.ok ? 'hash chain broken' : 'seal or expected hash'}): what follows may not be what was recorded; the details are at the end\n`);
     ctx.io.stdout.write(renderShow(forTerminal(doc), out) + integrityLines(integrity, doc.chain, out));
   }
   // A broken chain is a finding, as it is for --verify-only; --strict also wants the closing line.

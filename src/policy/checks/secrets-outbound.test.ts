@@ -30,6 +30,13 @@ describe('secrets check', () => {
     ]);
   });
 
+  test('redact allows with a note of what it redacted, so the decision line and replay say so', () => {
+    const check = createSecretsCheck(secrets('redact'));
+    const facts = requestFacts({ secretFindings: [{ detector: 'aws-access-key' }, { detector: 'github-token', where: 'query' }] });
+    expect(check.evaluate(facts)).toEqual([{ kind: 'allow', note: 'redacted 2 secrets (aws-access-key, github-token) in the body, query' }]);
+    expect(createSecretsCheck(secrets('allow')).evaluate(facts)).toEqual([{ kind: 'allow' }]);
+  });
+
   test('redact refuses a secret it cannot rewrite (a multipart part)', () => {
     const check = createSecretsCheck(secrets('redact'));
     const facts = requestFacts({ secretFindings: [{ detector: 'aws-secret', where: 'multipart file "file" (.env)' }], unredactable: ['multipart file "file" (.env)'] });

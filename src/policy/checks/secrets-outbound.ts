@@ -26,6 +26,9 @@ export function createSecretsCheck(secrets: Policy['secrets']): RequestCheck {
         verdicts.push({ kind: 'deny', rule: SECRETS_CHECK, reason: `${found}; guardrun cannot redact inside ${list(unredactable)}` });
       } else if (secrets.outbound === 'deny' || secrets.outbound === 'ask') {
         verdicts.push({ kind: secrets.outbound, rule: SECRETS_CHECK, reason: found });
+      } else if (secrets.outbound === 'redact') {
+        // Allowed because the caller rewrites them: the decision line (and replay's timeline) says so.
+        verdicts.push({ kind: 'allow', note: `redacted ${count === 1 ? 'a secret' : `${count} secrets`} (${detectors}) in the ${list(places)}` });
       }
       return verdicts.length > 0 ? verdicts : [ALLOW];
     },
