@@ -43,7 +43,7 @@ describe('the built-in default policy', () => {
   test("its destructive-shell example catches both agents' shell tools (Claude Code's Bash, Codex's exec/shell)", () => {
     const rule = parsePolicy(uncommented, 'x').rules.find((r) => r.id === 'destructive-shell');
     const [check] = createResponseRuleChecks([rule as ResponseRule]);
-    const verdict = (name: string, args: string) => check.evaluate(responseFacts([{ name, arguments: args }])).kind;
+    const verdict = (name: string, args: string) => [check.evaluate(responseFacts([{ name, arguments: args }]))].flat()[0].kind;
     expect(verdict('Bash', '{"command":"rm -rf /","description":"clean"}')).toBe('ask');
     expect(verdict('shell', '{"command":["bash","-lc","rm -rf /"]}')).toBe('ask');
     expect(verdict('exec_command', '{"cmd":"rm -rf /"}')).toBe('ask');

@@ -25,6 +25,29 @@ describe('help and words meant for guardrun', () => {
     const out = String(r.stdout);
     expect(out).toMatch(/^Usage: guardrun \[options\] -- <command> \[args\.\.\.\]/);
     for (const word of ['replay', 'policy', 'key', 'demo', 'Examples:', 'Exit codes:', 'GUARDRUN_KEYSTORE', 'GUARDRUN_OPENAI_UPSTREAM']) expect(out).toContain(word);
+    expect(out).toMatch(/^Environment:\n(?:  .*\n)*  GUARDRUN_POLICY +policy file when --policy is not given/m);
+  });
+
+  it('every help text gives the one default of --policy: $GUARDRUN_POLICY, else the nearest guardrun.yaml up to the repository root', async () => {
+    const said = '$GUARDRUN_POLICY, else the nearest guardrun.yaml from here up to the repository root, else the built-in default';
+    for (const args of [['--help'], ['help', 'prices'], ['prices', '--help'], ['help', 'policy', 'show'], ['policy', 'check', '--help'], ['help', 'replay']]) {
+      const r = await guardrun(args);
+      expect(r.exitCode, args.join(' ')).toBe(0);
+      const out = String(r.stdout).replace(/\s+/g, ' '); // commander wraps long lines
+      expect(out, args.join(' ')).toContain(said);
+      expect(out, args.join(' ')).not.toContain('./guardrun.yaml');
+    }
+  });
+
+  it('`help policy check` shows the deepest subcommand the words name', async () => {
+    const check = await guardrun(['help', 'policy', 'check']);
+    expect(check.exitCode).toBe(0);
+    expect(String(check.stdout)).toMatch(/^Usage: guardrun policy check \[options\] \[file\]/);
+    const set = await guardrun(['help', 'key', 'set']);
+    expect(String(set.stdout)).toMatch(/^Usage: guardrun key set \[options\] <provider>/);
+    const wrong = await guardrun(['help', 'policy', 'chek']);
+    expect(wrong.exitCode).toBe(64);
+    expect(String(wrong.stderr)).toBe('guardrun: there is no help topic "policy chek" [E_USAGE]\nfix: topics: policy check, policy show; or guardrun policy --help');
   });
 
   it('`help`, `help policy` and `version` work as words, start nothing and write no session file', async () => {

@@ -8,6 +8,7 @@ import { loadPolicy } from '../../policy/load.js';
 import { isProvider, type Provider } from '../../providers.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 
 interface PricesFlags {
   provider?: string;
@@ -20,10 +21,10 @@ export function registerPrices(program: Command, ctx: CommandContext): void {
     .command('prices [model]')
     .description('show the price in force for a model (your cost.prices, else the bundled data, else a guess) and its source')
     .option('--provider <name>', 'openai or anthropic (default: anthropic for claude-* models, else openai)')
-    .option('--policy <file>', 'policy file whose cost.prices apply (default ./guardrun.yaml, else the built-in default)')
+    .option('--policy <file>', `policy file whose cost.prices apply (default ${POLICY_DEFAULT})`)
     .option('--json', 'print a JSON document')
     .action(async (model: string | undefined, flags: PricesFlags) => {
-      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
+      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
       const { cost } = loaded.policy;
       const book = createPriceBook({ prices: cost.prices, policySource: loaded.source });
       await book.whenReady();

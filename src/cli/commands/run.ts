@@ -11,6 +11,7 @@ import { limitsLine, nestedSandboxNote, noAdapterWarning, startLine, summaryLine
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 import { findCommand } from '../../session/find-command.js';
 import { loadSigningKey } from '../../secrets/signing-key.js';
 import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
@@ -55,7 +56,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--nested', 'allow running inside another guardrun session')
     .option('--pass-env <NAME>', "keep variable NAME in the agent's environment although its value looks like a credential (repeatable)", collect, [])
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the child', '10')
-    .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
+    .option('--policy <file>', `policy file (default ${POLICY_DEFAULT})`)
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
     .option('--budget <usd>', 'session budget in USD for this run, over cost.session_budget_usd (none: no budget)')
