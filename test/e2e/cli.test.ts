@@ -131,6 +131,28 @@ describe('start and exit lines', () => {
     expect(String(quiet.stderr)).not.toContain('guardrun:');
   });
 
+  it('--quiet with a denial still prints the denials, where the record is and its final hash (as documented)', async () => {
+    const cwd = tempDir();
+    const r = await guardrun(['--quiet', '--ci', '--approve-over', '0', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')], { cwd, env: keyEnv() });
+    const lines = String(r.stderr).split('\n').filter((l) => l.startsWith('guardrun:'));
+    expect(lines, String(r.stderr)).toHaveLength(3);
+    expect(lines[0]).toBe('guardrun: denied 1 time:');
+    expect(lines[1]).toMatch(/^guardrun: session saved to \.guardrun\/sessions\/.*\.jsonl \(1 request, /);
+    expect(lines[2]).toMatch(/^guardrun: final hash [0-9a-f]{64}$/);
+  });
+
+  it('tags a denial nobody could be asked about (ci) with --ci or CI, and (no terminal) when there was none', async () => {
+    const args = ['--approve-over', '0', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')];
+    const deniedLine = (stderr: unknown) => String(stderr).split('\n').find((l) => l.includes('cost.threshold')) ?? String(stderr);
+    // detached: a new session with no controlling terminal, so /dev/tty cannot be opened.
+    const ci = await guardrun(['--ci', ...args], { cwd: tempDir(), env: keyEnv(), detached: true });
+    expect(deniedLine(ci.stderr)).toMatch(/^ {2}#1 POST \/v1\/chat\/completions {2}cost\.threshold \(ci\): .*--ci was given/);
+    const ciVar = await guardrun(args, { cwd: tempDir(), env: keyEnv({ CI: 'true' }), detached: true });
+    expect(deniedLine(ciVar.stderr)).toMatch(/cost\.threshold \(ci\): .*the CI variable is set/);
+    const none = await guardrun(args, { cwd: tempDir(), env: keyEnv(), detached: true });
+    expect(deniedLine(none.stderr)).toMatch(/cost\.threshold \(no terminal\): .*no terminal was available to ask/);
+  });
+
   it('an upstream ending in /v1 is accepted with a note, not sent to /v1/v1', async () => {
     const r = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', `${upstream.url}/v1`, '--session-file', join(dir, 'v1.jsonl'), '--', 'node', join(AGENTS, 'openai-chat.mjs')], { env: keyEnv() });
     expect(r.exitCode).toBe(0);
