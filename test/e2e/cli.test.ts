@@ -95,7 +95,7 @@ describe('key-like values are never echoed', () => {
   it('key set with a key argument explains the pipe form and stores nothing', async () => {
     const r = await guardrun(['key', 'set', 'openai', KEYLIKE], { env: { GUARDRUN_KEYSTORE: 'memory' } });
     expect(r.exitCode).toBe(64);
-    expect(String(r.stderr)).toMatch(/never takes a key as an argument.*\[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
+    expect(String(r.stderr)).toMatch(/^guardrun: a key is never taken as an argument.*\[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
   });
 });
 
