@@ -1,6 +1,7 @@
 // What a run of a command would do, without running it: the data behind `guardrun doctor`.
 import type { Provider } from '../providers.js';
 import { childEnv } from '../session/child-env.js';
+import { runWithheld } from '../session/env-secrets.js';
 import { proxyVariables } from '../proxy/egress/child-vars.js';
 import { trustVariables } from '../proxy/intercept/trust-files.js';
 import { HOOKS, inspectCommand, refusal, rewriteCommand, type InspectOptions } from './plan.js';
@@ -22,6 +23,8 @@ export interface RunPreview {
   set: Array<[string, string]>;
   /** Variables of the current environment the child would not get. */
   removed: string[];
+  /** Those of `removed` withheld because their values look like credentials (as the run's start note names them). */
+  withheld: string[];
   /** Private files the run would create. */
   files: string[];
   findings: Finding[];
@@ -33,15 +36,27 @@ export interface RunPreview {
   refused?: { exitCode: number; code: string; message: string; fix?: string };
 }
 
-/**
- * Previews `guardrun -- command`. `removeFromChildEnv` are the --key-env variables; `noAdapter` previews
- * `--no-adapter`. Reads the agent's configuration files; writes nothing.
- */
-export function previewRun(command: string[], o: InspectOptions & { removeFromChildEnv?: string[]; noAdapter?: boolean }): RunPreview {
+/** What a preview needs beyond the agent inspection: the run's flags and the real keys (never shown). */
+export interface PreviewOptions extends InspectOptions {
+  /** The --key-env variables. */
+  removeFromChildEnv?: string[];
+  /** The real keys a run would hold: a variable holding a copy of one is withheld, as in a run. */
+  realKeys?: string[];
+  /** --pass-env names. */
+  passEnv?: string[];
+  /** Preview `--no-adapter`. */
+  noAdapter?: boolean;
+}
+
+/** Previews `guardrun -- command`. Reads the agent's configuration files; writes nothing. */
+export function previewRun(command: string[], o: PreviewOptions): RunPreview {
   const report = o.noAdapter ? { result: { kind: 'generic' as const }, findings: [], missing: [] } : inspectCommand(command, o);
+  const realKeys = o.realKeys ?? [];
+  // The same call as run-session.ts makes, on the same inputs.
+  const withheld = runWithheld({ env: o.env, realKeys, passEnv: o.passEnv, removeFromChildEnv: o.removeFromChildEnv });
   const env = childEnv({
     parent: o.env, origin: PORT_PLACEHOLDER, dummyKey: KEY_PLACEHOLDER, sessionId: '<session>', providers: o.held,
-    realKeys: [], remove: o.removeFromChildEnv ?? [],
+    realKeys, remove: [...(o.removeFromChildEnv ?? []), ...withheld],
   });
   // The egress proxy and the session CA's trust files (made when the run starts), as every run gets them.
   Object.assign(env, proxyVariables(PORT_PLACEHOLDER, KEY_PLACEHOLDER), trustVariables('<private dir>/guardrun-ca.pem', '<private dir>/ca-bundle.pem'));
@@ -73,7 +88,7 @@ export function previewRun(command: string[], o: InspectOptions & { removeFromCh
   const removed = Object.keys(o.env).filter((name) => env[name] === undefined).sort();
   const why = refusal(report, false);
   return {
-    agent, ...(agentName ? { agentName } : {}), via, command: run, set, removed, files,
+    agent, ...(agentName ? { agentName } : {}), via, command: run, set, removed, withheld: withheld.filter((name) => removed.includes(name)), files,
     findings: report.findings, missing: report.missing, unseen,
     ...(why ? { refused: { exitCode: why.exitCode, code: why.code, message: why.message, ...(why.fix ? { fix: why.fix } : {}) } } : {}),
   };

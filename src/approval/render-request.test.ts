@@ -26,11 +26,19 @@ describe('renderRequest', () => {
     expect(text).not.toContain('\x1b');
   });
 
-  it('says "price unknown" without an estimate and marks the response phase', () => {
-    const text = renderRequest({ ...request, estimateUsd: undefined, phase: 'response', model: undefined }, plain);
+  it('says "price unknown" for a request without an estimate', () => {
+    const text = renderRequest({ ...request, estimateUsd: undefined, model: undefined }, plain);
     expect(text).toContain('price unknown');
-    expect(text).toContain('(response)');
     expect(text).toContain('model unknown');
+  });
+
+  it("marks the response phase and shows its request's estimate, or that there is none yet (never \"price unknown\")", () => {
+    const withEstimate = renderRequest({ ...request, phase: 'response', model: 'gpt-4.1-mini', estimateUsd: 0.0042 }, plain);
+    expect(withEstimate).toContain('approval needed for request #7 (response)');
+    expect(withEstimate).toContain('model gpt-4.1-mini · request est. $0.0042 · session spend $2.50');
+    const without = renderRequest({ ...request, phase: 'response', model: 'gpt-4.1-mini', estimateUsd: undefined }, plain);
+    expect(without).toContain('model gpt-4.1-mini · no estimate at this stage · session spend $2.50');
+    expect(without + withEstimate).not.toContain('price unknown');
   });
 
   it('neutralises escape sequences from the agent or the model', () => {

@@ -27,6 +27,12 @@ export function truncateExcerpt(excerpt: string, width: number): string[] {
   return shown.length > 0 ? shown : ['(empty)'];
 }
 
+/** What the request costs, as far as is known when asked: a response is asked about before its cost is known. */
+function costText(q: ApprovalRequest, c: ChalkInstance): string {
+  if (q.phase === 'response') return q.estimateUsd === undefined ? c.dim('no estimate at this stage') : `request est. ${formatUsd(q.estimateUsd)}`;
+  return q.estimateUsd === undefined ? c.yellow('price unknown') : `est. ${formatUsd(q.estimateUsd)}`;
+}
+
 /** The block drawn before the choices. `columns` is the terminal width. */
 export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80): string {
   const width = Math.max(40, columns) - 4;
@@ -36,7 +42,7 @@ export function renderRequest(q: ApprovalRequest, c: ChalkInstance, columns = 80
     const excerpt = truncateExcerpt(q.excerpt, width).map((l) => `  ${c.dim('│')} ${l}`);
     return ['', title, `  ${sanitizeForTerminal(q.endpoint)}`, ...reasons, ...excerpt, ''].join('\n');
   }
-  const cost = q.estimateUsd === undefined ? c.yellow('price unknown') : `est. ${formatUsd(q.estimateUsd)}`;
+  const cost = costText(q, c);
   const phase = q.phase === 'response' ? ' (response)' : '';
   const title = c.bold(`guardrun: approval needed for request #${q.id}${phase}`);
   const facts = [

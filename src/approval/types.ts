@@ -16,7 +16,11 @@ export interface ApprovalRequest {
   /** `POST /v1/chat/completions` */
   endpoint: string;
   model?: string;
-  /** Undefined when no price is known. */
+  /**
+   * USD. For `phase: 'request'`, this request's estimate (undefined when no price is known). For `phase: 'response'`
+   * (a tool call the answer holds), the estimate recorded for the request it answers, if it had one: an answer's
+   * cost is only known once it completes.
+   */
   estimateUsd?: number;
   /** Session spend so far. */
   spendUsd: number;

@@ -12,13 +12,9 @@ import type { CommandContext } from './context.js';
  * starts a session.
  */
 export function handleGuardrunWord(program: Command, operands: string[], ctx: CommandContext): boolean {
-  const [word, topic] = operands;
+  const [word] = operands;
   if (word === 'help') {
-    const sub = topic === undefined ? undefined : program.commands.find((c) => c.name() === topic);
-    if (topic !== undefined && !sub) {
-      throw new GuardrunError('E_USAGE', `there is no help topic "${topic}"`, `topics: ${program.commands.map((c) => c.name()).join(', ')}; or guardrun --help`);
-    }
-    (sub ?? program).outputHelp();
+    helpTopic(program, operands.slice(1)).outputHelp();
     return true;
   }
   if (word === 'version') {
@@ -32,6 +28,32 @@ export function handleGuardrunWord(program: Command, operands: string[], ctx: Co
     throw new GuardrunError('E_USAGE', `unknown command '${word}' — did you mean ${near}?`, `guardrun ${near} …, or to run a program called ${word}: guardrun -- ${word}`);
   }
   return false;
+}
+
+/**
+ * The deepest subcommand `topics` names (`help policy check` → `policy check`), so the help shown is the one of the
+ * command the words spell. A word that names no subcommand at its level is a usage error listing that level's names.
+ */
+export function helpTopic(program: Command, topics: string[]): Command {
+  let at = program;
+  for (const topic of topics) {
+    const sub = at.commands.find((c) => c.name() === topic || c.aliases().includes(topic));
+    if (!sub) {
+      const path = at === program ? '' : `${commandPath(at)} `;
+      const names = at.commands.map((c) => c.name());
+      const topicsText = names.length > 0 ? `topics: ${names.map((n) => `${path}${n}`).join(', ')}; or ` : '';
+      throw new GuardrunError('E_USAGE', `there is no help topic "${path}${topic}"`, `${topicsText}guardrun ${path}--help`);
+    }
+    at = sub;
+  }
+  return at;
+}
+
+/** `policy check` for that command: its names below the program. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 /** Levenshtein distance (insertions, deletions, substitutions), for short words. */

@@ -6,12 +6,19 @@ import { applyCostOverrides, type CostOverrides } from '../policy/overrides.js';
 import type { GuardSetup } from '../session/session-guard.js';
 import type { CliIO } from './io.js';
 
-export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: CostOverrides }, io: CliIO): Promise<GuardSetup> {
+/** The guard of a run, and why nobody could be asked once the run chose its approver. */
+export interface CliGuardSetup extends GuardSetup {
+  /** `--ci`, `CI is set` or `no terminal (/dev/tty: ENXIO)` when asks are denied at once; undefined with a terminal. */
+  nobodyToAsk(): string | undefined;
+}
+
+export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: CostOverrides }, io: CliIO): Promise<CliGuardSetup> {
   const policy = applyCostOverrides(await loadPolicy({ file: flags.policy, cwd: io.cwd, env: io.env }), flags.cost ?? {});
+  let nobodyToAsk: string | undefined;
   return {
     policy,
-    approver: (child) =>
-      chooseApprover({
+    approver: (child) => {
+      const chosen = chooseApprover({
         ci: flags.ci === true,
         env: io.env,
         timeoutMs: policy.policy.approval.timeout_s * 1000,
@@ -19,6 +26,10 @@ export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: 
         resume: child.resume,
         stopRun: child.stop,
         grants: createSessionGrants(),
-      }).approver,
+      });
+      nobodyToAsk = chosen.mode === 'ci' ? chosen.why : undefined;
+      return chosen.approver;
+    },
+    nobodyToAsk: () => nobodyToAsk,
   };
 }

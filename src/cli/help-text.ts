@@ -1,5 +1,9 @@
-// The part of `guardrun --help` that commander does not generate: examples, exit codes, environment.
+// The part of `guardrun --help` that commander does not generate: examples, exit codes, environment; and the
+// wording every subcommand's help shares.
 import { EXIT } from '../errors.js';
+
+/** Where the policy comes from without --policy (src/policy/load.ts): every help text says it in these words. */
+export const POLICY_DEFAULT = '$GUARDRUN_POLICY, else the nearest guardrun.yaml from here up to the repository root, else the built-in default';
 
 export const HELP_AFTER = `
 Examples:
@@ -18,6 +22,7 @@ Exit codes:
   ${EXIT.internal} internal error (a bug)    ${EXIT.replayMismatch} replay: a broken chain, a changed decision or a divergence
 
 Environment:
+  GUARDRUN_POLICY               policy file when --policy is not given (else the nearest guardrun.yaml up to the repository root)
   GUARDRUN_KEYSTORE             key stores to try, in order: secret-service,kernel-keyring,macos-keychain,windows-credential,memory
   GUARDRUN_OPENAI_UPSTREAM      OpenAI upstream (default https://api.openai.com)
   GUARDRUN_ANTHROPIC_UPSTREAM   Anthropic upstream (default https://api.anthropic.com)

@@ -9,6 +9,7 @@ import { detectAgent } from '../agents/detect.js';
 import { terminalSafe } from '../secrets/terminal-text.js';
 import type { CommandContext } from './context.js';
 import { colorsFor } from './output.js';
+import { nobodyToAskTag } from '../approval/ci-approver.js';
 
 /** A path as short as it is clear: relative to the working directory when inside it. */
 export function shownPath(path: string, cwd: string): string {
@@ -43,9 +44,14 @@ export function spendText(costUsd: number, estimatedUsd: number, budget: number 
   return `${formatUsd(costUsd)}${of}${split}`;
 }
 
-/** The denials (always) and, unless quiet, where the record is with its request count, spend and final hash. */
-export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean; budgetUsd?: number | null }): string {
+/**
+ * The denials and refusals (always) and where the record is with its request count, spend and final hash: unless
+ * quiet, or quiet when there was a denial or refusal to report (its record is where to look). `nobodyToAsk` is why
+ * asks were denied at once (`--ci`, `CI is set`, `no terminal (…)`): it tags those denials `(ci)` or `(no terminal)`.
+ */
+export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean; budgetUsd?: number | null; nobodyToAsk?: string }): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
+  const by = (decidedBy: string): string => (decidedBy === 'ci' && o.nobodyToAsk ? nobodyToAskTag(o.nobodyToAsk) : decidedBy);
   const lines: string[] = [];
   if (result.child.spawnError) {
     const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
@@ -54,9 +60,9 @@ export function summaryLines(result: SessionResult, command: string[], ctx: Comm
   const { requests, costUsd, estimatedUsd, denials } = result.stats;
   if (denials.length > 0) {
     lines.push(`${c.yellow('guardrun:')} denied ${denials.length} time${denials.length === 1 ? '' : 's'}:`);
-    for (const d of denials) lines.push(`  #${d.id} ${terminalSafe(d.endpoint)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
+    for (const d of denials) lines.push(`  #${d.id} ${terminalSafe(d.endpoint)}  ${c.bold(terminalSafe(d.rule))} (${by(d.decidedBy)}): ${terminalSafe(d.reason)}`);
   }
-  lines.push(...egressLines(result, c));
+  lines.push(...egressLines(result, c, by));
   if (!o.quiet || lines.length > 0) {
     const egress = result.egress.connections > 0 ? `, ${result.egress.connections} egress connection${result.egress.connections === 1 ? '' : 's'}` : '';
     lines.push(`${c.dim('guardrun:')} session saved to ${terminalSafe(shownPath(result.sessionFile, ctx.io.cwd))} (${requests} request${requests === 1 ? '' : 's'}${egress}, ${spendText(costUsd, estimatedUsd, o.budgetUsd)})`);
@@ -70,7 +76,7 @@ export function summaryLines(result: SessionResult, command: string[], ctx: Comm
  * The egress proxy's refusals: attempts to reach a model host around the guard (each distinct one once, with a
  * count), then connections the `network` policy refused. Nothing when everything was allowed.
  */
-function egressLines(result: SessionResult, c: ReturnType<typeof colorsFor>): string[] {
+function egressLines(result: SessionResult, c: ReturnType<typeof colorsFor>, by: (decidedBy: string) => string): string[] {
   const lines: string[] = [];
   const { bypasses, denied } = result.egress;
   if (bypasses.length > 0) {
@@ -81,7 +87,7 @@ function egressLines(result: SessionResult, c: ReturnType<typeof colorsFor>): st
   }
   if (denied.length > 0) {
     lines.push(`${c.yellow('guardrun:')} refused ${denied.length} egress connection${denied.length === 1 ? '' : 's'}:`);
-    for (const d of denied.slice(0, 20)) lines.push(`  ${terminalSafe(d.target)}  ${c.bold(terminalSafe(d.rule))} (${d.decidedBy}): ${terminalSafe(d.reason)}`);
+    for (const d of denied.slice(0, 20)) lines.push(`  ${terminalSafe(d.target)}  ${c.bold(terminalSafe(d.rule))} (${by(d.decidedBy)}): ${terminalSafe(d.reason)}`);
     if (denied.length > 20) lines.push(`  … and ${denied.length - 20} more (guardrun replay FILE shows them all)`);
   }
   return lines;

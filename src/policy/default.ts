@@ -85,7 +85,7 @@ rules: []
   #   message: Do not send production credentials to the model.
   # - id: destructive-shell
   #   on: response
-  #   match: { tool: "^(shell|bash|exec)$", arguments: "rm\\\\s+-rf|mkfs|dd\\\\s+if=" }
+  #   match: { tool: "(?i)^(shell|bash|exec|exec_command|local_shell)$", arguments: "rm\\\\s+-rf|mkfs|dd\\\\s+if=" }
   #   action: ask
 
 network:

@@ -38,7 +38,7 @@ export async function openKeystore(options: OpenKeystoreOptions = {}): Promise<K
   const pinned = env[KEYSTORE_ENV]?.trim();
   const candidates = options.backends ?? candidatesFor(pinned, options.platform ?? process.platform, options.keychain);
   if (candidates.length === 0) {
-    throw new GuardrunError('E_KEYSTORE', `guardrun knows no keychain on ${options.platform ?? process.platform}`, KEY_ENV_FIX);
+    throw new GuardrunError('E_KEYSTORE', `no keychain guardrun can use is known on ${options.platform ?? process.platform}`, KEY_ENV_FIX);
   }
   const probes = await Promise.allSettled(candidates.map((c) => (c.probe ? c.probe() : c.get('guardrun-probe'))));
   const available = candidates.filter((_, i) => probes[i].status === 'fulfilled');

@@ -4,6 +4,7 @@
 // detectors recognise in `NAME=value` is withheld, so labelled detectors see the name (`DB_PASSWORD=…`).
 import { BUILTIN_DETECTORS, compileDetectors } from '../secrets/detectors.js';
 import { createScanner, type Scanner } from '../secrets/scan.js';
+import { REMOVED_VARIABLES } from './child-env.js';
 
 export interface WithheldOptions {
   env: NodeJS.ProcessEnv;
@@ -29,6 +30,15 @@ export function withheldVariables(o: WithheldOptions): string[] {
     if (copies.some((c) => lower.includes(c)) || scanner.find(`${name}=${value}`).length > 0) out.push(name);
   }
   return out.sort();
+}
+
+/**
+ * What a run withholds on top of the fixed removals (`REMOVED_VARIABLES`) and the `--key-env` sources: the one
+ * call shared by a run (run-session.ts, which names them in a start note) and `guardrun doctor`
+ * (agents/describe.ts), so the preview lists exactly what a run would withhold. Names only, sorted.
+ */
+export function runWithheld(o: { env: NodeJS.ProcessEnv; realKeys: string[]; passEnv?: string[]; removeFromChildEnv?: string[] }): string[] {
+  return withheldVariables({ env: o.env, realKeys: o.realKeys, pass: o.passEnv, skip: [...REMOVED_VARIABLES, ...(o.removeFromChildEnv ?? [])] });
 }
 
 /** A key as it may be copied into a variable, lower-cased for a case-insensitive search. */

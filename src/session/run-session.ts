@@ -14,8 +14,8 @@ import type { HeldKey } from '../secrets/keystore.js';
 import { VERSION } from '../version.js';
 import { notStarted, spawnChild, type ChildExit, type RunningChild } from './child.js';
 import { endProcessesSync, leftoverProcesses } from './process-tree.js';
-import { childEnv, REMOVED_VARIABLES } from './child-env.js';
-import { withheldVariables } from './env-secrets.js';
+import { childEnv } from './child-env.js';
+import { runWithheld } from './env-secrets.js';
 import { isolateKernelKeyring } from '../secrets/kernel-keyring-isolation.js';
 import { createSessionGuard, newSessionStats, noApprover, type ChildControl, type GuardSetup, type SessionGuard, type SessionStats } from './session-guard.js';
 import { preloadPriceData } from '../cost/price-data.js';
@@ -174,7 +174,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   };
 
   // Credentials under names guardrun does not know are withheld too (env-secrets.ts); the user hears which.
-  const withheld = withheldVariables({ env: o.env, realKeys: o.keys.map((k) => k.value), pass: o.passEnv, skip: [...REMOVED_VARIABLES, ...(o.removeFromChildEnv ?? [])] });
+  const withheld = runWithheld({ env: o.env, realKeys: o.keys.map((k) => k.value), passEnv: o.passEnv, removeFromChildEnv: o.removeFromChildEnv });
   // Inside the Linux sandbox guardrun is reached through the sandbox's relay, not its own loopback address.
   const origin = o.sandbox ? o.sandbox.childOrigin(proxy.port) : proxy.origin;
   const env = childEnv({

@@ -11,6 +11,8 @@ export interface SettleInput {
   model: string | undefined;
   decision: Decision;
   estimateUsd?: number;
+  /** For a response: the estimate recorded for its request, shown in the approval prompt (not written again here). */
+  requestEstimateUsd?: number;
   /** The estimate is the tokenizer-free upper bound (it was far enough below every limit). */
   estimateIsBound?: boolean;
   /** The estimate uses a guessed price (priced as `priceEntry`). */
@@ -47,7 +49,7 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
     const reasons = decision.asks.map((a) => ({ rule: a.rule ?? a.check, reason: a.reason ?? '' }));
     const answer = await approver.ask({
       id: input.id, phase: input.phase, endpoint: input.mask(input.endpoint), model: input.model === undefined ? undefined : input.mask(input.model),
-      estimateUsd: input.estimateUsd, spendUsd: input.spendUsd, reasons: reasons.map((r) => ({ ...r, reason: input.mask(r.reason) })), excerpt: input.excerpt,
+      estimateUsd: input.estimateUsd ?? input.requestEstimateUsd, spendUsd: input.spendUsd, reasons: reasons.map((r) => ({ ...r, reason: input.mask(r.reason) })), excerpt: input.excerpt,
     });
     if (answer.kind === 'allow') {
       settled = { allow: true };

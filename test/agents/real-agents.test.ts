@@ -174,7 +174,7 @@ describe('Codex CLI (@openai/codex 0.171.0)', () => {
     expectGuarded(r, 'openai');
     expect(r.lines[0]).toMatchObject({ type: 'session.start', agent: 'codex', command: ['codex', 'exec', CODEX_TASK] });
     expect(userFiles.map(sha)).toEqual(before);
-    expectNoDenials(r); // needs both merges: a price for gpt-6.2-sol, and [websocket] no refused upgrade
+    expectNoDenials(r); // gpt-6.2-sol priced as a guess; Codex's WebSocket through guardrun's transport
   });
 
   it('a policy rule denying the tool call is visible to Codex, and the tool never runs', async () => {

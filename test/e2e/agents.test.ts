@@ -192,6 +192,23 @@ describe('guardrun doctor', () => {
     expect(doc).toMatchObject({ guardrunDoctor: 1, command: { agent: 'ambiguous', refused: { code: 'E_UNGUARDED', exitCode: 78 } } });
   });
 
+  it('lists the variables a run withholds as credentials, in text and --json, and honours --pass-env', async () => {
+    const creds = { GITHUB_TOKEN: `ghp_${'c'.repeat(36)}`, DB_PASSWORD: 'hunter2hunter2', MY_OPENAI_KEY: FAKE_OPENAI_KEY, EDITOR: 'vim' };
+    const text = await guardrun(['doctor', '--key-env', 'OPENAI_REAL', '--', 'node', 'x.js'], { env: env(creds) });
+    expect(text.exitCode, String(text.stderr)).toBe(0);
+    for (const name of ['ANTHROPIC_REAL', 'DB_PASSWORD', 'GITHUB_TOKEN', 'MY_OPENAI_KEY']) expect(String(text.stdout)).toContain(`  remove  ${name} (its value looks like a credential; --pass-env ${name} keeps it)`);
+    expect(String(text.stdout)).not.toContain('remove  EDITOR');
+    expect(String(text.stdout) + String(text.stderr)).not.toMatch(/hunter2|ghp_c|sk-test-fake/);
+    const json = await guardrun(['doctor', '--json', '--key-env', 'OPENAI_REAL', '--pass-env', 'GITHUB_TOKEN', '--', 'node', 'x.js'], { env: env(creds) });
+    const doc = JSON.parse(String(json.stdout));
+    expect(doc.command.withheld).toEqual(['ANTHROPIC_REAL', 'DB_PASSWORD', 'MY_OPENAI_KEY']); // ANTHROPIC_REAL: env()'s, not a --key-env here
+    expect(doc.command.removed).toEqual(expect.arrayContaining(['DB_PASSWORD', 'MY_OPENAI_KEY', 'OPENAI_REAL']));
+    expect(doc.command.removed).not.toContain('GITHUB_TOKEN');
+    // The same names as the run's own start note.
+    const run = await guardrun(['--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--session-file', join(dir, `withheld${n}.jsonl`), '--', 'node', '-e', ''], { env: env(creds) });
+    expect(String(run.stderr)).toContain("note: withheld from the agent's environment (their values look like credentials): ANTHROPIC_REAL, DB_PASSWORD, GITHUB_TOKEN, MY_OPENAI_KEY;");
+  });
+
   it('for an unknown program shows the generic environment', async () => {
     const r = await guardrun(['doctor', ...withKeys, '--', 'node', 'agent.js'], { env: env() });
     expect(r.exitCode).toBe(0);

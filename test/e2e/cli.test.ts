@@ -25,6 +25,29 @@ describe('help and words meant for guardrun', () => {
     const out = String(r.stdout);
     expect(out).toMatch(/^Usage: guardrun \[options\] -- <command> \[args\.\.\.\]/);
     for (const word of ['replay', 'policy', 'key', 'demo', 'Examples:', 'Exit codes:', 'GUARDRUN_KEYSTORE', 'GUARDRUN_OPENAI_UPSTREAM']) expect(out).toContain(word);
+    expect(out).toMatch(/^Environment:\n(?:  .*\n)*  GUARDRUN_POLICY +policy file when --policy is not given/m);
+  });
+
+  it('every help text gives the one default of --policy: $GUARDRUN_POLICY, else the nearest guardrun.yaml up to the repository root', async () => {
+    const said = '$GUARDRUN_POLICY, else the nearest guardrun.yaml from here up to the repository root, else the built-in default';
+    for (const args of [['--help'], ['help', 'prices'], ['prices', '--help'], ['help', 'policy', 'show'], ['policy', 'check', '--help'], ['help', 'replay']]) {
+      const r = await guardrun(args);
+      expect(r.exitCode, args.join(' ')).toBe(0);
+      const out = String(r.stdout).replace(/\s+/g, ' '); // commander wraps long lines
+      expect(out, args.join(' ')).toContain(said);
+      expect(out, args.join(' ')).not.toContain('./guardrun.yaml');
+    }
+  });
+
+  it('`help policy check` shows the deepest subcommand the words name', async () => {
+    const check = await guardrun(['help', 'policy', 'check']);
+    expect(check.exitCode).toBe(0);
+    expect(String(check.stdout)).toMatch(/^Usage: guardrun policy check \[options\] \[file\]/);
+    const set = await guardrun(['help', 'key', 'set']);
+    expect(String(set.stdout)).toMatch(/^Usage: guardrun key set \[options\] <provider>/);
+    const wrong = await guardrun(['help', 'policy', 'chek']);
+    expect(wrong.exitCode).toBe(64);
+    expect(String(wrong.stderr)).toBe('guardrun: there is no help topic "policy chek" [E_USAGE]\nfix: topics: policy check, policy show; or guardrun policy --help');
   });
 
   it('`help`, `help policy` and `version` work as words, start nothing and write no session file', async () => {
@@ -72,7 +95,7 @@ describe('key-like values are never echoed', () => {
   it('key set with a key argument explains the pipe form and stores nothing', async () => {
     const r = await guardrun(['key', 'set', 'openai', KEYLIKE], { env: { GUARDRUN_KEYSTORE: 'memory' } });
     expect(r.exitCode).toBe(64);
-    expect(String(r.stderr)).toMatch(/never takes a key as an argument.*\[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
+    expect(String(r.stderr)).toMatch(/^guardrun: a key is never taken as an argument.*\[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
   });
 });
 
@@ -106,6 +129,28 @@ describe('start and exit lines', () => {
     const quiet = await guardrun(['--quiet', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')], { cwd, env: keyEnv() });
     expect(quiet.exitCode).toBe(0);
     expect(String(quiet.stderr)).not.toContain('guardrun:');
+  });
+
+  it('--quiet with a denial still prints the denials, where the record is and its final hash (as documented)', async () => {
+    const cwd = tempDir();
+    const r = await guardrun(['--quiet', '--ci', '--approve-over', '0', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')], { cwd, env: keyEnv() });
+    const lines = String(r.stderr).split('\n').filter((l) => l.startsWith('guardrun:'));
+    expect(lines, String(r.stderr)).toHaveLength(3);
+    expect(lines[0]).toBe('guardrun: denied 1 time:');
+    expect(lines[1]).toMatch(/^guardrun: session saved to \.guardrun\/sessions\/.*\.jsonl \(1 request, /);
+    expect(lines[2]).toMatch(/^guardrun: final hash [0-9a-f]{64}$/);
+  });
+
+  it('tags a denial nobody could be asked about (ci) with --ci or CI, and (no terminal) when there was none', async () => {
+    const args = ['--approve-over', '0', '--key-env', 'OPENAI_REAL', '--upstream', upstream.url, '--', 'node', join(AGENTS, 'openai-chat.mjs')];
+    const deniedLine = (stderr: unknown) => String(stderr).split('\n').find((l) => l.includes('cost.threshold')) ?? String(stderr);
+    // detached: a new session with no controlling terminal, so /dev/tty cannot be opened.
+    const ci = await guardrun(['--ci', ...args], { cwd: tempDir(), env: keyEnv(), detached: true });
+    expect(deniedLine(ci.stderr)).toMatch(/^ {2}#1 POST \/v1\/chat\/completions {2}cost\.threshold \(ci\): .*--ci was given/);
+    const ciVar = await guardrun(args, { cwd: tempDir(), env: keyEnv({ CI: 'true' }), detached: true });
+    expect(deniedLine(ciVar.stderr)).toMatch(/cost\.threshold \(ci\): .*the CI variable is set/);
+    const none = await guardrun(args, { cwd: tempDir(), env: keyEnv(), detached: true });
+    expect(deniedLine(none.stderr)).toMatch(/cost\.threshold \(no terminal\): .*no terminal was available to ask/);
   });
 
   it('an upstream ending in /v1 is accepted with a note, not sent to /v1/v1', async () => {

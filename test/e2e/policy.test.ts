@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { AGENTS, FAKE_OPENAI_KEY, agentResult, guardrun, readLines, tempDir } from './harness.js';
+import { AGENTS, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, agentResult, guardrun, readLines, tempDir } from './harness.js';
 
 let upstream: FakeUpstream;
 let dir: string;
@@ -173,6 +173,26 @@ describe('tool calls the model returns', () => {
     // The record says what the agent received (403, guardrun's error), and keeps the withheld answer with its own status.
     const response = bad.lines().find((l) => l.type === 'response') as { status: number; upstreamStatus?: number; error?: { code: string }; source: string };
     expect(response).toMatchObject({ status: 403, upstreamStatus: 200, error: { code: 'rule:destructive-shell' }, source: 'guardrun' });
+  });
+
+  it("`guardrun init`'s destructive-shell example, uncommented, holds Claude Code's Bash and Codex's shell calls", async () => {
+    const cwd = tempDir();
+    expect((await guardrun(['init'], { cwd })).exitCode).toBe(0);
+    const file = join(cwd, 'guardrun.yaml');
+    // What a user does with the template: uncomment the example rules.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('rules: []', 'rules:').replace(/^  # (- id|  on|  match|  action|  message)/gm, '  $1'));
+    const calls: Array<[string, string]> = [['anthropic.mjs', '[[tool:Bash {"command":"rm -rf /tmp/x","description":"clean up"}]]'], ['openai-chat.mjs', '[[tool:shell {"command":["bash","-lc","rm -rf /tmp/x"]}]]']];
+    for (const [agent, prompt] of calls) {
+      const sessionFile = join(dir, `session${++n}.jsonl`);
+      const r = await guardrun(
+        ['--ci', '--key-env', 'OPENAI_REAL', '--key-env', 'anthropic=ANTHROPIC_REAL', '--upstream', upstream.url, '--anthropic-upstream', upstream.url, '--session-file', sessionFile, '--', 'node', join(AGENTS, agent), prompt],
+        { cwd, env: { OPENAI_REAL: FAKE_OPENAI_KEY, ANTHROPIC_REAL: FAKE_ANTHROPIC_KEY } },
+      );
+      const out = agentResult(r.stdout);
+      expect(out.status, `${agent}: ${String(r.stderr)}`).toBe(403);
+      expect(out.error, agent).toContain('rule:destructive-shell');
+      expect(readLines(sessionFile).filter((l) => l.type === 'decision' && l.phase === 'response').map((l) => [l.verdict, l.rules])).toEqual([['deny', ['rule:destructive-shell']]]);
+    }
   });
 
   it('lets an @openai/agents tool loop through under the default policy', async () => {

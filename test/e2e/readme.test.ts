@@ -2,9 +2,9 @@
 // .ci/run calls the test command, and the package ships what the install section promises.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, baseEnv, tempDir } from './harness.js';
+import { BIN, ROOT, baseEnv, tempDir } from './harness.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
@@ -40,6 +40,40 @@ describe('README', () => {
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl bubblewrap socat ripgrep');
     expect(readme).toContain('dbus gnome-keyring libsecret-tools tmux keyutils curl bubblewrap socat ripgrep');
+  });
+
+  it('try it without a provider: the commands work as written (the fake server on a free port instead of 8787)', async () => {
+    const lines = block('Try it without a provider');
+    const first = /^node fixtures\/fake-upstream\.mjs --port 8787 (--openai-key \S+) &$/.exec(lines[0]);
+    expect(first, lines[0]).not.toBeNull();
+    expect(lines.at(-1)).toBe('kill $!');
+    // A clone's layout (fixtures/) and `guardrun` on PATH, in a directory of its own for the session files.
+    const cwd = tempDir('guardrun-readme-');
+    symlinkSync(join(ROOT, 'fixtures'), join(cwd, 'fixtures'));
+    mkdirSync(join(cwd, 'bin'));
+    symlinkSync(BIN, join(cwd, 'bin', 'guardrun'));
+    const env = baseEnv({ PATH: `${join(cwd, 'bin')}:${process.env.PATH}` });
+    const server = execa('sh', ['-c', `exec ${lines[0].replace('--port 8787', '--port 0').replace(/ &$/, '')}`], { cwd, env, extendEnv: false, reject: false });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        server.stdout!.on('data', (chunk: Buffer) => {
+          const m = /listening http:\/\/127\.0\.0\.1:(\d+)/.exec(String(chunk));
+          if (m) resolve(m[1]);
+        });
+        void server.then((r) => reject(new Error(`the fake server exited: ${String(r.stderr)}`)));
+      });
+      const script = lines.slice(1, -1).map((l) => l.replaceAll(':8787', `:${port}`)).join('\n');
+      const r = await execa('sh', ['-e', '-c', script], { cwd, env, extendEnv: false, reject: false, timeout: 60_000 });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(String(r.stdout)).toContain('the provider received: "Check my config: OPENAI_API_KEY=[REDACTED:openai-key]"');
+      expect(String(r.stdout)).toMatch(/agent \| refused: HTTP 403: guardrun denied this request \(rule:/);
+      expect(String(r.stdout)).toContain('"content":"Hello from the fake upstream."');
+      // replay --last: the newest session (of two started within the same second, either: find-sessions.ts orders by name).
+      expect(String(r.stdout)).toMatch(/command {2}(sh fixtures\/agents\/curl\.sh Say hi|node fixtures\/demo\/agent\.mjs)\n[\s\S]*chain intact/);
+    } finally {
+      server.kill();
+      await server;
+    }
   });
 
   it('install: the tarball holds the CLI, the demo and the licence, without source maps', async () => {

@@ -181,6 +181,16 @@ describe('prices from the bundled data, the policy, or a guess', () => {
     expect(String(text.stdout)).toMatch(/price from\s+@pydantic\/genai-prices/);
     expect(String(text.stdout)).toMatch(/output\s+\$20 per 1M tokens/);
   });
+
+  it("`guardrun prices MODEL --provider P` refuses a model P does not sell, naming the model's provider", async () => {
+    const r = await guardrun(['prices', 'gpt-4.1-mini', '--provider', 'anthropic'], { cwd: dir });
+    expect(r.exitCode).toBe(64);
+    expect(String(r.stdout)).toBe('');
+    expect(String(r.stderr)).toBe('guardrun: anthropic has no model "gpt-4.1-mini": the bundled prices list it under OpenAI [E_USAGE]\nfix: guardrun prices gpt-4.1-mini --provider openai, or leave --provider out');
+    const right = await guardrun(['prices', 'gpt-4.1-mini', '--provider', 'openai'], { cwd: dir });
+    expect(String(right.stdout)).toMatch(/^gpt-4\.1-mini \(openai\)\n/);
+    expect(String(right.stdout)).toContain('tiers            flex x0.5');
+  });
 });
 
 describe('the command line', () => {

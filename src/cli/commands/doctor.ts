@@ -17,6 +17,7 @@ interface DoctorFlags {
   keyEnv: string[];
   profile?: string;
   adapter: boolean;
+  passEnv: string[];
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
     .description('show how guardrun would run a command: what it sets, what it found, what it cannot see')
     .option('--key-env <[provider=]VAR>', 'as for a run: a real key from this env variable (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--profile <name>', 'as for a run: the keychain profile')
+    .option('--pass-env <NAME>', 'as for a run: keep NAME although its value looks like a credential (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--no-adapter', 'preview a run with --no-adapter')
     .option('--json', 'print the preview as JSON')
     .addHelpText('after', '\nExamples:\n  guardrun doctor -- codex exec "fix the tests"\n  guardrun doctor -- npx @anthropic-ai/claude-code -p "hi"\n\nExit 0: the command would run guarded; 1: it would go around guardrun or be refused.')
@@ -39,7 +41,8 @@ interface KeyLine {
   source?: string;
 }
 
-async function heldKeys(flags: DoctorFlags, ctx: CommandContext): Promise<{ keys: KeyLine[]; problem?: string; removed: string[] }> {
+/** The keys a run would find; `values` only to find copies of them in the environment (never shown). */
+async function heldKeys(flags: DoctorFlags, ctx: CommandContext): Promise<{ keys: KeyLine[]; problem?: string; removed: string[]; values: string[] }> {
   try {
     const resolved = await resolveKeys({
       keyEnv: flags.keyEnv.map(parseKeyEnv),
@@ -48,10 +51,11 @@ async function heldKeys(flags: DoctorFlags, ctx: CommandContext): Promise<{ keys
       openKeystore: () => openKeystore({ env: ctx.io.env }),
     });
     const keys = PROVIDERS.map((provider) => ({ provider, source: resolved.keys.find((k) => k.provider === provider)?.source }));
-    return { keys, removed: resolved.childEnvRemove, ...(resolved.keystoreError ? { problem: resolved.keystoreError } : {}) };
+    const values = resolved.keys.map((k) => k.value);
+    return { keys, removed: resolved.childEnvRemove, values, ...(resolved.keystoreError ? { problem: resolved.keystoreError } : {}) };
   } catch (error) {
     if (isGuardrunError(error) && error.code === 'E_USAGE') throw error;
-    return { keys: PROVIDERS.map((provider) => ({ provider })), problem: error instanceof Error ? error.message : String(error), removed: [] };
+    return { keys: PROVIDERS.map((provider) => ({ provider })), problem: error instanceof Error ? error.message : String(error), removed: [], values: [] };
   }
 }
 
@@ -75,7 +79,7 @@ async function doctor(flags: DoctorFlags, ctx: CommandContext): Promise<number> 
   const held = await heldKeys(flags, ctx);
   const providers = held.keys.filter((k) => k.source).map((k) => k.provider);
   const command = ctx.childArgv && ctx.childArgv.length > 0 ? ctx.childArgv : undefined;
-  const inspect = { env: io.env, cwd: io.cwd, held: providers, removeFromChildEnv: held.removed, noAdapter: !flags.adapter };
+  const inspect = { env: io.env, cwd: io.cwd, held: providers, removeFromChildEnv: held.removed, realKeys: held.values, passEnv: flags.passEnv, noAdapter: !flags.adapter };
   const preview = command ? previewRun(command, inspect) : undefined;
   // Without a command: each known agent as `guardrun -- <program>` would start it, when it is installed.
   const agents = command ? [] : AGENTS.map((a) => ({ spec: a, path: onPath(a.programs[0], io.env), preview: previewRun([a.programs[0]], inspect) }));
@@ -114,7 +118,7 @@ function describePreview(p: RunPreview, c: ReturnType<typeof colorsFor>): string
   out.push(`  would run: ${joinWords(p.command)}`);
   out.push('', c.bold('environment'));
   for (const [name, value] of p.set) out.push(`  set     ${name}=${value}`);
-  for (const name of p.removed) out.push(`  remove  ${name}`);
+  for (const name of p.removed) out.push(`  remove  ${name}${p.withheld.includes(name) ? c.dim(` (its value looks like a credential; --pass-env ${name} keeps it)`) : ''}`);
   for (const line of p.files) out.push(`  file    ${line}`);
   if (p.findings.length > 0 || p.unseen.length > 0) {
     out.push('', c.bold('found'));

@@ -90,7 +90,7 @@ describe('guardrun key', () => {
   it('never takes the key from an argument', async () => {
     const r = await cli(['key', 'set', 'openai', OPENAI]);
     expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/guardrun never takes a key as an argument .* nothing was stored \[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
+    expect(r.stderr).toMatch(/^guardrun: a key is never taken as an argument .* nothing was stored \[E_KEY_INPUT\]\nfix: .*printf %s "\$KEY" \| guardrun key set openai/);
     expect(r.stderr).not.toContain(OPENAI);
     expect(await sharedMemoryKeystore().get('openai')).toBeUndefined();
   });

@@ -32,7 +32,7 @@ export function registerKey(program: Command, ctx: CommandContext): void {
     .action(async (provider: string, _flags: KeyFlags, cmd: Command) => {
       // `guardrun key set openai sk-…`: the key is already in the shell history and in `ps`; never take it.
       if (cmd.args.length > 1) {
-        throw new GuardrunError('E_KEY_INPUT', 'guardrun never takes a key as an argument (arguments show in ps and in your shell history); nothing was stored', `run \`guardrun key set ${provider}\` and paste the key at the hidden prompt, or pipe it: printf %s "$KEY" | guardrun key set ${provider}`);
+        throw new GuardrunError('E_KEY_INPUT', 'a key is never taken as an argument (arguments show in ps and in your shell history); nothing was stored', `run \`guardrun key set ${provider}\` and paste the key at the hidden prompt, or pipe it: printf %s "$KEY" | guardrun key set ${provider}`);
       }
       ctx.setExitCode(await keySet(parseProvider(provider), profileOf(cmd), ctx));
     });

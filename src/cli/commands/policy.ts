@@ -7,12 +7,13 @@ import { DEFAULT_POLICY_YAML } from '../../policy/default.js';
 import { loadPolicy, POLICY_FILE_NAME } from '../../policy/load.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 
 export function registerPolicy(program: Command, ctx: CommandContext): void {
   const policy = program.command('policy').description('validate or print the policy');
   policy
     .command('check [file]')
-    .description(`validate a policy file (default: the one in force here: $GUARDRUN_POLICY or the nearest ${POLICY_FILE_NAME})`)
+    .description(`validate a policy file (default: the one in force here: ${POLICY_DEFAULT})`)
     .option('--json', 'print the result as JSON (a problem is an {"error": …} document, exit 78)')
     .action(async (file: string | undefined, flags: { json?: boolean }) => {
       const loaded = await loadPolicy({ file, cwd: ctx.io.cwd, env: ctx.io.env, fileFrom: 'argument' });
@@ -27,7 +28,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
   policy
     .command('show')
     .description('print the effective policy (after defaults) as YAML')
-    .option('--policy <file>', 'policy file (default: $GUARDRUN_POLICY, else the nearest guardrun.yaml, else the built-in default)')
+    .option('--policy <file>', `policy file (default ${POLICY_DEFAULT})`)
     .option('--json', 'print it as JSON: { source, sha256, policy }')
     .action(async (flags: { policy?: string; json?: boolean }) => {
       const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });

@@ -1,13 +1,14 @@
 // `guardrun prices [MODEL]`: the price in force for a model, its source and the date of the data.
 import type { Command } from 'commander';
 import { createPriceBook } from '../../cost/price-book.js';
-import { PRICE_DATA_SOURCE } from '../../cost/price-data.js';
+import { loadPriceData, PRICE_DATA_SOURCE } from '../../cost/price-data.js';
 import { describePrice, type PriceView, type RateView } from '../../cost/price-view.js';
 import { GuardrunError } from '../../errors.js';
 import { loadPolicy } from '../../policy/load.js';
 import { isProvider, type Provider } from '../../providers.js';
 import type { CommandContext } from '../context.js';
 import { colorsFor } from '../output.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 
 interface PricesFlags {
   provider?: string;
@@ -20,10 +21,10 @@ export function registerPrices(program: Command, ctx: CommandContext): void {
     .command('prices [model]')
     .description('show the price in force for a model (your cost.prices, else the bundled data, else a guess) and its source')
     .option('--provider <name>', 'openai or anthropic (default: anthropic for claude-* models, else openai)')
-    .option('--policy <file>', 'policy file whose cost.prices apply (default ./guardrun.yaml, else the built-in default)')
+    .option('--policy <file>', `policy file whose cost.prices apply (default ${POLICY_DEFAULT})`)
     .option('--json', 'print a JSON document')
     .action(async (model: string | undefined, flags: PricesFlags) => {
-      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd });
+      const loaded = await loadPolicy({ file: flags.policy, cwd: ctx.io.cwd, env: ctx.io.env });
       const { cost } = loaded.policy;
       const book = createPriceBook({ prices: cost.prices, policySource: loaded.source });
       await book.whenReady();
@@ -43,6 +44,7 @@ export function registerPrices(program: Command, ctx: CommandContext): void {
       }
       const provider = providerOf(model, flags.provider);
       const view = describePrice(book, provider, model);
+      if (view?.source === 'bundled' && flags.provider !== undefined) await refuseOtherProvider(model, provider);
       if (!view) throw new GuardrunError('E_USAGE', `no price is known or can be guessed for ${provider} model "${model}"`, 'set one with cost.prices in your policy (see docs/policy.md)');
       out.write(flags.json ? JSON.stringify(view, null, 2) + '\n' : render(view, c));
     });
@@ -52,6 +54,19 @@ function providerOf(model: string, given: string | undefined): Provider {
   if (given === undefined) return /^claude/i.test(model) ? 'anthropic' : 'openai';
   if (!isProvider(given)) throw new GuardrunError('E_USAGE', `unknown provider "${given}"`, 'use --provider openai or --provider anthropic');
   return given;
+}
+
+/**
+ * `prices gpt-4.1-mini --provider anthropic`: the bundled data knows the model only under another provider, so the
+ * price shown would be that provider's under this one's heading and tiers. Refused, naming the model's provider.
+ */
+async function refuseOtherProvider(model: string, provider: Provider): Promise<void> {
+  const data = await loadPriceData();
+  if (data.calcPrice({}, model, { providerId: provider })) return;
+  const owner = data.calcPrice({}, model)?.provider;
+  if (!owner || owner.id === provider) return;
+  const fix = isProvider(owner.id) ? `guardrun prices ${model} --provider ${owner.id}, or leave --provider out` : 'leave --provider out';
+  throw new GuardrunError('E_USAGE', `${provider} has no model "${model}": the bundled prices list it under ${owner.name ?? owner.id}`, fix);
 }
 
 function render(v: PriceView, c: ReturnType<typeof colorsFor>): string {

@@ -19,6 +19,7 @@ import type { CommandContext } from '../context.js';
 import { guardSetup } from '../guard-setup.js';
 import { colorsFor } from '../output.js';
 import { checkIntegrity, integrityLines } from '../replay-integrity.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 import { chainLine, renderList, renderProblems, renderRerun, renderShow, renderVerify } from '../replay-print.js';
 
 interface ReplayFlags {
@@ -52,7 +53,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .option('--strict', 'exit 1 also when the session has no closing line (cut off, or still running)')
     .option('--expect-hash <hash>', 'exit 1 unless the final hash is this one (as printed when the run ended)')
     .option('--sign-key-env <VAR>', "check the seal with the signing key in env variable VAR (default: the keychain's)")
-    .option('--verify', 're-check every decision under the policy (./guardrun.yaml, or --policy); exit 1 if any differs')
+    .option('--verify', `re-check every decision under the policy (--policy, else ${POLICY_DEFAULT}); exit 1 if any differs`)
     .option('--policy <file>', 'the policy to re-check against (implies --verify), or in force during a re-run')
     .option('--verify-only', 'only check the hash chain; exit 1 if it is broken (with --policy: the chain and the decisions)')
     .option('--realtime', 're-run with the recorded timing (time to first byte, stream event gaps)')

@@ -11,6 +11,7 @@ import { limitsLine, nestedSandboxNote, noAdapterWarning, startLine, summaryLine
 import { colorsFor, formatError } from '../output.js';
 import { parseKillTimeout, trapSignals } from '../attach-process.js';
 import { handleGuardrunWord } from '../command-words.js';
+import { POLICY_DEFAULT } from '../help-text.js';
 import { findCommand } from '../../session/find-command.js';
 import { loadSigningKey } from '../../secrets/signing-key.js';
 import { parseUsdFlag, type CostOverrides } from '../../policy/overrides.js';
@@ -55,14 +56,14 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--nested', 'allow running inside another guardrun session')
     .option('--pass-env <NAME>', "keep variable NAME in the agent's environment although its value looks like a credential (repeatable)", collect, [])
     .option('--kill-timeout <seconds>', 'grace period between SIGTERM and SIGKILL for the child', '10')
-    .option('--policy <file>', 'policy file (default ./guardrun.yaml, else the built-in default)')
+    .option('--policy <file>', `policy file (default ${POLICY_DEFAULT})`)
     .option('--ci', 'never ask: deny whatever needs approval (also when CI is set or there is no terminal)')
     .option('--fail-on-deny', `exit ${EXIT.denied} when anything was denied, even if the child succeeded`)
     .option('--budget <usd>', 'session budget in USD for this run, over cost.session_budget_usd (none: no budget)')
     .option('--approve-over <usd>', 'ask before a request estimated above this many USD, over cost.approve_over_usd (none: never)')
     .option('--sign', 'seal the session file: an HMAC of its final hash with a signing key from the keychain (made on first use)')
     .option('--sign-key-env <VAR>', 'seal with the signing key in guardrun\'s env variable VAR instead (CI); implies --sign')
-    .option('-q, --quiet', "no start line and no closing line (denials and errors are still printed)")
+    .option('-q, --quiet', 'no start lines, and no closing lines unless something was denied or refused (then the denials, where the record is and its final hash); errors, warnings and notes are always printed')
     .option('--no-adapter', 'do not recognise the agent (Codex, Claude Code): only the generic environment, no per-run options')
     .option('--no-intercept', 'do not intercept connections to model hosts (api.openai.com, …): refuse them instead (403), so only base-URL calls reach the model')
     .option('--sandbox', 'run the agent with no network of its own (only through guardrun) and no access to the key store or stored logins (Linux: bubblewrap; macOS: sandbox-exec)')
@@ -159,7 +160,7 @@ async function run(command: string[], flags: RunFlags, ctx: CommandContext): Pro
     // Test hook: proves the crash path (child stopped, session file closed, exit 70) end to end.
     if (io.env.GUARDRUN_TEST_CRASH === '1') setTimeout(() => { throw new Error('simulated crash (GUARDRUN_TEST_CRASH=1)'); }, 200);
     const result = await session.done;
-    io.stderr.write(summaryLines(result, command, ctx, { quiet: flags.quiet === true, sealed: signing !== undefined, budgetUsd: guard.policy?.policy.cost.session_budget_usd }));
+    io.stderr.write(summaryLines(result, command, ctx, { quiet: flags.quiet === true, sealed: signing !== undefined, budgetUsd: guard.policy?.policy.cost.session_budget_usd, nobodyToAsk: guard.nobodyToAsk() }));
     if (result.recordError) {
       const error = new GuardrunError('E_SESSION_FILE', `the session file could not be written to the end (${result.recordError}); every request after that was refused, not sent`, 'free space on that disk, or put the record elsewhere with --session-file');
       io.stderr.write(formatError(error, colorsFor(io.stderr, io.env)));

@@ -45,7 +45,7 @@ function parse(value: string | undefined): ParentProxy | { problem: string } | u
     return { problem: `the proxy "${value.replace(/\/\/[^@/]*@/, '//…@')}" in HTTPS_PROXY/HTTP_PROXY is not a URL` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { problem: `guardrun chains http:// and https:// proxies only; ${url.protocol}//${url.host} from HTTPS_PROXY/HTTP_PROXY is not used` };
+    return { problem: `only http:// and https:// proxies are chained; ${url.protocol}//${url.host} from HTTPS_PROXY/HTTP_PROXY is not used` };
   }
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const authorization = url.username
