@@ -43,11 +43,28 @@ export async function projectSessionDir(cwd: string): Promise<string | undefined
   return undefined;
 }
 
-/** The `.jsonl` files of a directory, newest first (names start with the UTC time, so they sort; mtime breaks ties). */
+/**
+ * The `.jsonl` files of a directory, newest first: by the start time in the name (to the second), then, for
+ * sessions started in the same second, by the millisecond start time on their first line, then by mtime.
+ */
 export async function sessionFiles(dir: string): Promise<string[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
-  const withTime = await Promise.all(names.map(async (n) => ({ file: join(dir, n), mtime: (await stat(join(dir, n))).mtimeMs })));
-  return withTime.sort((a, b) => b.file.localeCompare(a.file) || b.mtime - a.mtime).map((f) => f.file);
+  const files = await Promise.all(names.map(async (n) => ({ file: join(dir, n), second: n.split('Z', 1)[0], mtime: (await stat(join(dir, n))).mtimeMs, startMs: 0 })));
+  const seconds = new Map<string, number>();
+  for (const f of files) seconds.set(f.second, (seconds.get(f.second) ?? 0) + 1);
+  for (const f of files) if (seconds.get(f.second)! > 1) f.startMs = startedMs(f.file);
+  return files.sort((a, b) => b.second.localeCompare(a.second) || b.startMs - a.startMs || b.mtime - a.mtime || b.file.localeCompare(a.file)).map((f) => f.file);
+}
+
+/** The session.start line's `time` in ms since the epoch, or 0 when the first line cannot be read. */
+function startedMs(file: string): number {
+  try {
+    const time = parse(firstAndLastLine(file).first)?.time;
+    const ms = typeof time === 'string' ? Date.parse(time) : NaN;
+    return Number.isNaN(ms) ? 0 : ms;
+  } catch {
+    return 0;
+  }
 }
 
 /** The newest session file of the project at `cwd`; E_SESSION_FILE (with the fix) when there is none. */
