@@ -1,7 +1,9 @@
-// Where a session file goes when --session-file is not given: `.guardrun/sessions/` in the working directory,
-// or, when that directory cannot be written (`/`, a read-only checkout), the user's state directory.
+// Where a session file goes when --session-file is not given: `.guardrun/sessions/` of the project (the nearest
+// `.guardrun/` from the working directory up to the repository root, else the working directory's), or, when that
+// directory cannot be written (`/`, a read-only checkout), the user's state directory.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { GuardrunError } from '../errors.js';
 import { ensureGuardrunDir } from './recorder.js';
 
@@ -23,13 +25,28 @@ export function sessionFileName(at: Date, id: string): string {
 }
 
 /**
+ * The project's `.guardrun/` for a run in `cwd`: the nearest existing one from `cwd` up to the repository root (the
+ * first directory holding `.git`), so a run from a subdirectory records where `guardrun replay --last` looks (it
+ * searches the same way); outside a repository, or when none exists yet, `cwd`'s.
+ */
+export function projectGuardrunDir(cwd: string): string {
+  const here = join(resolve(cwd), '.guardrun');
+  const found: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.guardrun'))) found.push(join(dir, '.guardrun'));
+    if (existsSync(join(dir, '.git'))) return found[0] ?? here;
+    if (dirname(dir) === dir) return here; // not in a repository: the working directory's only
+  }
+}
+
+/**
  * The default session file for a run started in `cwd`. Creates `.guardrun/` (with its `.gitignore`) there; when
  * that fails because the directory cannot be written, falls back to `userSessionDir` with a notice. Throws
  * E_SESSION_FILE (exit 78) naming --session-file when neither can be created.
  */
 export function defaultSessionPath(cwd: string, env: NodeJS.ProcessEnv, at: Date, id: string): SessionPath {
   const name = sessionFileName(at, id);
-  const project = join(cwd, '.guardrun');
+  const project = projectGuardrunDir(cwd);
   try {
     ensureGuardrunDir(project);
     return { path: join(project, 'sessions', name) };
