@@ -1,5 +1,6 @@
 // The OS keychains, through @napi-rs/keyring: one Keystore per store, each pinned so failures say which store failed.
 import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
+import { randomFill } from 'node:crypto';
 import { GuardrunError } from '../errors.js';
 import type { FoundKey, Keystore, KeystoreInfo } from './keystore.js';
 
@@ -93,6 +94,7 @@ export function createKeychainBackend(name: KeychainBackendName, options: Keycha
 
   async function withEntry<T>(account: string, timeoutMs: number, op: (entry: AsyncEntry) => Promise<T>): Promise<T> {
     try {
+      if (name === 'kernel-keyring') await startThreadPool();
       const { AsyncEntry: Entry } = await load();
       // The constructor itself throws when a pinned store is unavailable (e.g. no D-Bus).
       const entry = new Entry(KEYCHAIN_SERVICE, account, spec.options);
@@ -121,11 +123,31 @@ export function createKeychainBackend(name: KeychainBackendName, options: Keycha
     delete: (account) => withEntry(account, operationTimeoutMs, (e) => e.deleteCredential()),
     async probe() {
       // Without a session keyring of its own the process gets one on its first kernel keyring call, and every later
-      // call fails with AccessDenied (seen in containers and non-login shells): only a second read tells.
+      // call fails with AccessDenied (seen in containers and non-login shells; see startThreadPool): only a second
+      // read tells.
       const reads = name === 'kernel-keyring' ? 2 : 1;
       for (let i = 0; i < reads; i++) await withEntry(PROBE_ACCOUNT, probeTimeoutMs, (e) => e.getPassword());
     },
   };
+}
+
+let threadPool: Promise<void> | undefined;
+
+/**
+ * Starts libuv's thread pool, where AsyncEntry's calls run, before the first kernel keyring call of the process
+ * (resolves once a pool job has run; never rejects). Linux keeps the session keyring in each thread's
+ * credentials (keyrings(7), "thread keyrings" and session keyrings: a new thread copies its creator's). A
+ * process without a session keyring of its own joins a new anonymous one at its first keyring call, on the main
+ * thread (the Entry constructor links the persistent keyring into it). Pool threads made before that do not
+ * possess it, so the next read is denied, which is how `probe` tells such a process (a container, a shell with
+ * no login session) and refuses; pool threads made after it possess it and every call succeeds. Node 20 has
+ * the pool running by then (loading ES modules reads files through it); Node 24 does not, so there `guardrun key
+ * set` stored a key in a keyring that ended with the process (left only in the persistent keyring, which a run
+ * unlinks) and `key status` listed it, while `guardrun -- cmd`, whose pool was running, was refused.
+ */
+function startThreadPool(): Promise<void> {
+  threadPool ??= new Promise((resolve) => randomFill(Buffer.alloc(1), () => resolve()));
+  return threadPool;
 }
 
 class TimeoutError extends Error {}
