@@ -2,10 +2,11 @@
 // http/handle.ts, WebSocket upgrades to websocket/upgrade.ts; both number their exchanges from one counter.
 // The same port is the child's egress proxy (egress/): CONNECT and absolute-form requests go there.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createHandler, type HandlerOptions } from './http/handle.js';
 import { createUpgradeHandler } from './websocket/upgrade.js';
 import type { EgressProxy } from './egress/egress-proxy.js';
+import { acceptConnection, type LoopbackTls } from './intercept/loopback-tls.js';
 
 export interface ProxyServer {
   port: number;
@@ -18,6 +19,8 @@ export interface ProxyOptions extends HandlerOptions {
   port?: number;
   /** The egress proxy on the same port, built around the handler's options (absent: CONNECT is not served). */
   egress?: (handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }) => EgressProxy;
+  /** TLS on this port too, for clients that turn the base URL into https/wss (intercept/loopback-tls.ts); absent: plain HTTP only. */
+  loopbackTls?: (port: number) => LoopbackTls;
 }
 
 export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
@@ -33,18 +36,25 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, requests);
   server.on('upgrade', upgrade);
   if (egress) server.on('connect', egress.connect);
+  // With TLS on offer, a front listens and hands each connection to the HTTP server, plain or decrypted.
+  let tls: LoopbackTls | undefined;
+  const sniffing = new Set<Socket>();
+  const front: NetServer = options.loopbackTls ? createNetServer((socket) => acceptConnection(socket, (c) => server.emit('connection', c), tls, sniffing)) : server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    front.once('error', reject);
+    front.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = front.address() as AddressInfo;
+  tls = options.loopbackTls?.(port);
   let closing: Promise<void> | undefined;
   return {
     port,
     origin: `http://127.0.0.1:${port}`,
     close() {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+        if (front !== server) server.close();
+        for (const socket of sniffing) socket.destroy();
         server.closeAllConnections();
         // Upgraded sockets and tunnels are no longer the HTTP server's: close them (and record what they had open) here.
         await settleWithin([upgrade.closeAll(), ...(egress ? [egress.closeAll()] : [])], 3_000);

@@ -147,6 +147,7 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
       dummyKey, keys: Object.fromEntries(o.keys.map((k) => [k.provider, k.value])), upstreams, recorder, guard, maxBodyBytes: 64 * 1024 * 1024,
       firstByteTimeouts: firstByteTimeouts(o.guard?.policy?.policy ?? DEFAULT_POLICY),
       egress: egress.proxy,
+      loopbackTls: egress.loopbackTls,
     });
     // ~830 KB of price data: parsed on the next turn, while the child starts.
     preloadPriceData();

@@ -53,6 +53,33 @@ function events(file: string, type: string): Array<Record<string, any>> {
   return readLines(file).filter((l) => l.type === type);
 }
 
+describe("TLS to guardrun's own port (a client that turns the base URL into https)", () => {
+  const https = (command: string) => ['sh', '-c', `export OPENAI_BASE_URL="https\${OPENAI_BASE_URL#http}"; ${command}`];
+
+  it('the openai SDK on an https:// base URL is served through the guard with a loopback certificate from the session CA', async () => {
+    const file = sessionPath();
+    upstream.requests.length = 0;
+    const r = await run(https(`exec node ${join(AGENTS, 'openai-chat.mjs')} 'Say hello.'`), { file });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(agentResult(r.stdout)).toMatchObject({ ok: true });
+    expect(upstream.requests).toHaveLength(1);
+    expect(events(file, 'request')[0]).toMatchObject({ endpoint: 'POST /v1/chat/completions', model: 'gpt-4o-mini' });
+    expect(events(file, 'decision')[0]).toMatchObject({ verdict: 'allow' });
+    expect(readFileSync(file, 'utf8')).not.toContain(FAKE_OPENAI_KEY);
+  });
+
+  it('a client that does not trust the session CA breaks off: refused and written down as a bypass, nothing sent', async () => {
+    const file = sessionPath();
+    upstream.requests.length = 0;
+    // The system roots only; curl (OpenSSL) refuses during the handshake, so guardrun sees it (Node's client checks after).
+    const r = await run(https(`curl -sS --cacert /etc/ssl/certs/ca-certificates.crt "$OPENAI_BASE_URL/chat/completions" -H "Authorization: Bearer $OPENAI_API_KEY" -d '${CHAT}'; echo rc=$?`), { file });
+    expect(String(r.stdout)).toMatch(/rc=60/);
+    expect(upstream.requests).toHaveLength(0);
+    expect(events(file, 'request')).toHaveLength(0);
+    expect(events(file, 'bypass')[0]).toMatchObject({ host: '127.0.0.1', reason: 'untrusted-ca' });
+  });
+});
+
 describe('a child that ignores the base URL is intercepted into the guard', () => {
   it('curl to https://api.openai.com: the upstream gets the real key, the session records the call with its host', async () => {
     const file = sessionPath();

@@ -266,6 +266,28 @@ describe('Realtime', () => {
     expectNoKeys(readFileSync(file, 'utf8'));
   });
 
+  it("runs the openai SDK's own Realtime client, which turns the base URL into wss://: TLS on guardrun's port, the same guard", async () => {
+    const { file, result } = run(['node', join(AGENTS, 'openai-realtime.mjs'), 'list files [[tool:shell {"cmd":"ls"}]]'], { policy: policy() });
+    const r = await result;
+    expect(r.exitCode, String(r.stderr) + String(r.stdout)).toBe(0);
+    expect(agentResult(r.stdout)).toMatchObject({ ok: true, text: 'Tool said: ran shell', toolCalls: [{ name: 'shell' }], errors: [] });
+    const lines = readLines(file);
+    expect(lines.find((l) => l.type === 'ws.upgrade')).toMatchObject({ status: 101, endpoint: 'WS /v1/realtime', model: 'gpt-realtime' });
+    expect(lines.filter((l) => l.type === 'request').map((q) => q.body.json.type)).toEqual(expect.arrayContaining(['session.update', 'conversation.item.create', 'response.create']));
+    expect(lines.filter((l) => l.type === 'decision').length).toBeGreaterThanOrEqual(4);
+    expect(lines.some((l) => l.type === 'bypass')).toBe(false);
+    expectNoKeys(readFileSync(file, 'utf8'), String(r.stdout), String(r.stderr));
+  });
+
+  it('refuses TLS to its port with --no-intercept (no CA): the SDK fails, nothing reaches the upstream unguarded', async () => {
+    upstream.sockets.length = 0;
+    const file = sessionPath();
+    const r = await guardrun([...keyArgs(upstream.url, file), '--policy', policy(), '--no-intercept', '--', 'node', join(AGENTS, 'openai-realtime.mjs'), 'hello'], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
+    expect(r.exitCode).not.toBe(0);
+    expect(upstream.sockets).toHaveLength(0);
+    expect(readLines(file).filter((l) => l.type === 'request')).toEqual([]);
+  });
+
   it('withholds a realtime tool call a rule denies; the SDK gets the error', async () => {
     const { file, result } = run(['node', join(AGENTS, 'realtime-agent.mjs'), 'clean up [[tool:shell {"cmd":"rm -rf /"}]]'], { policy: policy(DENY_RULES) });
     const r = await result;

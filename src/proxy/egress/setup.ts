@@ -10,6 +10,7 @@ import { modelHosts } from '../intercept/model-hosts.js';
 import { createSessionCa, type SessionCa } from '../intercept/session-ca.js';
 import { writeTrustFiles, type TrustFiles } from '../intercept/trust-files.js';
 import type { Upstream } from '../upstream.js';
+import type { LoopbackTls } from '../intercept/loopback-tls.js';
 import { proxyVariables } from './child-vars.js';
 import { parentProxies } from './parent-proxy.js';
 import { createEgressLog, type EgressSummary } from './egress-log.js';
@@ -34,6 +35,8 @@ export interface EgressOptions {
 export interface SessionEgress {
   /** For startProxy: builds the proxy around the base URL handler's options. */
   proxy(handler: HandlerOptions & { nextId: () => number; nextConnection: () => number }): EgressProxy;
+  /** TLS on guardrun's port (a leaf for 127.0.0.1 from the session CA) for clients that insist on it; absent when not intercepting. */
+  loopbackTls?: (port: number) => LoopbackTls;
   /** The child's proxy and trust variables, for a proxy reachable at `origin` (`http://127.0.0.1:PORT`). */
   childEnv(origin: string, token: string): Record<string, string>;
   /** What the user should know about the set-up: interception off though wanted (the CA could not be made), a proxy of theirs that cannot be chained. */
@@ -83,6 +86,13 @@ export async function prepareEgress(o: EgressOptions): Promise<SessionEgress> {
       });
       return egress;
     },
+    loopbackTls: intercepting
+      ? (port) => ({
+          context: () => ca!.contextFor('127.0.0.1'),
+          refused: (error) =>
+            log.bypass({ host: '127.0.0.1', port, reason: 'untrusted-ca', status: 200, message: `a client opened TLS to guardrun's own port and broke off the handshake (${error.code ?? error.message}): it does not trust guardrun's session CA, so its call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE) or use the plain http:// base URL` }),
+        })
+      : undefined,
     childEnv(origin, token) {
       return { ...proxyVariables(origin, token), ...(trust?.env ?? {}) };
     },

@@ -47,7 +47,8 @@ export interface LeafKey {
 
 /**
  * A self-signed CA valid from an hour ago for `validDays`, constrained (RFC 5280 §4.2.1.10) to the given DNS
- * names, each with its subdomains (`openai.azure.com` covers `res.openai.azure.com`), and to no IP address: a
+ * names, each with its subdomains (`openai.azure.com` covers `res.openai.azure.com`), and to the loopback
+ * addresses 127.0.0.1 and ::1 only (guardrun's own port, for clients that insist on TLS to the base URL): a
  * client that checks name constraints (OpenSSL, rustls/webpki, Go) accepts its leaves for those hosts only.
  * `label` goes into the subject (e.g. the session id).
  */
@@ -64,10 +65,12 @@ export async function createCa(label: string, permittedDns: string[], validDays:
   const keyId = await keyIdOf(cert);
   const subtrees = [
     ...permittedDns.map((name) => new pkijs.GeneralSubtree({ base: new pkijs.GeneralName({ type: 2, value: name }) })),
-    // iPAddress subtrees that admit only the unspecified addresses: no IP leaf is valid under this CA.
-    ...[new Uint8Array(8), new Uint8Array(32)].map((none) => {
-      none.fill(0xff, none.length / 2);
-      return new pkijs.GeneralSubtree({ base: new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: none.buffer }) }) });
+    // iPAddress subtrees (address then mask) that admit the loopback addresses alone: 127.0.0.1/32 and ::1/128.
+    ...LOOPBACK_ADDRESSES.map((address) => {
+      const subtree = new Uint8Array(address.length * 2);
+      subtree.set(address);
+      subtree.fill(0xff, address.length);
+      return new pkijs.GeneralSubtree({ base: new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: subtree.buffer }) }) });
     }),
   ];
   cert.extensions = [
@@ -87,17 +90,22 @@ export async function createLeafKey(): Promise<LeafKey> {
   return { publicKey: keys.publicKey, privateKeyPem: pem('PRIVATE KEY', pkcs8) };
 }
 
-/** A server certificate for the DNS name `host` signed by the CA, valid for `validHours`. */
+/** 127.0.0.1 and ::1, the only addresses the CA's leaves may name. */
+const LOOPBACK_ADDRESSES = [new Uint8Array([127, 0, 0, 1]), new Uint8Array([...new Array<number>(15).fill(0), 1])];
+
+/** A server certificate for `host` (a DNS name, or 127.0.0.1 / ::1) signed by the CA, valid for `validHours`. */
 export async function createLeaf(ca: CaMaterial, key: LeafKey, host: string, validHours: number): Promise<string> {
-  if (isIP(host) !== 0) throw new Error('guardrun mints certificates for host names only');
+  const address = isIP(host) === 0 ? undefined : loopbackBytes(host);
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = serial();
-  cert.subject = names(host);
+  // An address in the common name would be read as a DNS name against the name constraints (OpenSSL does): the
+  // SAN names the address, the subject only says what the certificate is.
+  cert.subject = names(address ? `guardrun loopback ${host}` : host);
   cert.issuer = ca.subject;
   setValidity(cert, validHours);
   await cert.subjectPublicKeyInfo.importKey(key.publicKey, engine);
-  const altName = new pkijs.GeneralName({ type: 2, value: host });
+  const altName = address ? new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: address.buffer as ArrayBuffer }) }) : new pkijs.GeneralName({ type: 2, value: host });
   cert.extensions = [
     extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: false }).toSchema()),
     extension(OID.keyUsage, true, new asn1js.BitString({ valueHex: new Uint8Array([KU_DIGITAL_SIGNATURE]).buffer, unusedBits: 7 })),
@@ -108,6 +116,13 @@ export async function createLeaf(ca: CaMaterial, key: LeafKey, host: string, val
   ];
   await cert.sign(ca.privateKey, 'SHA-256', engine);
   return pem('CERTIFICATE', cert.toSchema(true).toBER(false));
+}
+
+/** The bytes of a loopback address; any other address is refused (the CA's name constraints would reject it anyway). */
+function loopbackBytes(host: string): Uint8Array {
+  const bytes = host === '127.0.0.1' ? LOOPBACK_ADDRESSES[0] : host === '::1' ? LOOPBACK_ADDRESSES[1] : undefined;
+  if (!bytes) throw new Error(`guardrun mints certificates for host names and its own loopback address only, not ${host}`);
+  return bytes.slice();
 }
 
 function names(commonName: string): pkijs.RelativeDistinguishedNames {

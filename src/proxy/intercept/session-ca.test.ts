@@ -1,15 +1,19 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { connect, createServer, type SecureContext } from 'node:tls';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect, TLSSocket, type SecureContext } from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import { createCa, createLeaf, createLeafKey } from './certificates.js';
 import { CA_VALID_DAYS, createSessionCa } from './session-ca.js';
 
 /** A TLS server presenting `context`; the client trusts `caPem` only. Resolves with the client's verdict. */
-async function handshake(context: SecureContext, caPem: string, servername: string): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
-  const server = createServer({ SNICallback: (_name, cb) => cb(null, context) }, (socket) => socket.end());
-  server.on('tlsClientError', () => undefined);
+async function handshake(context: SecureContext, caPem: string, servername: string | undefined): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  // As guardrun serves it: a TLS socket over a plain connection, with this context whatever the client names (or none).
+  const server = createNetServer((raw) => {
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: context });
+    socket.once('secure', () => socket.end());
+    socket.on('error', () => raw.destroy());
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {
@@ -73,6 +77,16 @@ describe('the session CA', () => {
     expect(leaf.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(leaf.checkIssued(new X509Certificate(material.certPem))).toBe(true);
     expect(leaf.verify(new X509Certificate(material.certPem).publicKey)).toBe(true);
-    await expect(createLeaf(material, await createLeafKey(), '127.0.0.1', 24)).rejects.toThrow(/host names only/);
+    await expect(createLeaf(material, await createLeafKey(), '10.0.0.1', 24)).rejects.toThrow(/loopback address only, not 10\.0\.0\.1/);
+  });
+
+  test("a leaf for guardrun's loopback address (TLS to the base URL) is accepted for 127.0.0.1 and names no other address", async () => {
+    const ca = await createSessionCa('test', ['api.openai.com']);
+    expect(await handshake(await ca.contextFor('127.0.0.1'), ca.certPem, undefined)).toEqual({ ok: true });
+    const material = await createCa('label', ['api.openai.com'], 1);
+    const leaf = new X509Certificate(await createLeaf(material, await createLeafKey(), '127.0.0.1', 24));
+    expect(leaf.subjectAltName).toBe('IP Address:127.0.0.1');
+    expect(leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(leaf.checkIP('127.0.0.2')).toBeUndefined();
   });
 });
