@@ -2,6 +2,7 @@
 // http/handle.ts, WebSocket upgrades to websocket/upgrade.ts; both number their exchanges from one counter.
 // The same port is the child's egress proxy (egress/): CONNECT and absolute-form requests go there.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createConnectionServer, LOOPBACK_SERVER_OPTIONS } from './connection-server.js';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createHandler, type HandlerOptions } from './http/handle.js';
 import { createUpgradeHandler } from './websocket/upgrade.js';
@@ -33,10 +34,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const egress = options.egress?.({ ...options, nextId, nextConnection });
   // Origin-form targets (`/v1/…`) are the base URL; absolute-form ones (`http://host/…`) are proxy requests.
   const requests = egress ? (req: IncomingMessage, res: ServerResponse) => (req.url?.charCodeAt(0) === 47 ? handler(req, res) : egress.request(req, res)) : handler;
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, requests);
+  // With TLS on offer (loopbackTls), a front listens and hands each connection, plain or decrypted, to `server`.
+  const server: Server = options.loopbackTls ? createConnectionServer(requests) : createServer(LOOPBACK_SERVER_OPTIONS, requests);
   server.on('upgrade', upgrade);
   if (egress) server.on('connect', egress.connect);
-  // With TLS on offer, a front listens and hands each connection to the HTTP server, plain or decrypted.
   let tls: LoopbackTls | undefined;
   const sniffing = new Set<Socket>();
   const front: NetServer = options.loopbackTls ? createNetServer((socket) => acceptConnection(socket, (c) => server.emit('connection', c), tls, sniffing)) : server;

@@ -2,7 +2,8 @@
 // decrypted connection is emitted as a `connection` on an HTTP server that never listens and runs the base
 // URL's own handler (and WebSocket upgrade handler), with the route chosen by the host the agent connected to.
 // One guard, another transport: key check, policy, approvals, masking and the record are the same code.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createConnectionServer } from '../connection-server.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
@@ -64,7 +65,7 @@ export function createInterceptor(o: InterceptorOptions): Interceptor {
     if (!server || !handler) {
       handler = createHandler({ ...o.handler, route, onForeignKey });
       upgrade = createUpgradeHandler({ ...o.handler, route });
-      server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+      server = createConnectionServer(handler);
       server.on('upgrade', upgrade);
       // Garbage instead of HTTP inside the tunnel: drop it (a 400 would be written into a TLS stream we own).
       server.on('clientError', (_error, socket) => socket.destroy());
