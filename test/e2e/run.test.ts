@@ -85,6 +85,20 @@ describe('the child sees only the dummy key; the upstream gets the real one', ()
     expect(response.usage.outputTokens).toBeGreaterThan(0);
   });
 
+  it('does not hold small writes back (Nagle): the first event of a stream arrives at once, not after a delayed ACK (~40 ms)', async () => {
+    // Five streamed requests in a row; each time from the request to the answer's first body chunk.
+    const agent = `const t = []; for (let i = 0; i < 5; i++) { const s = performance.now();
+      const r = await fetch(process.env.OPENAI_BASE_URL + '/chat/completions', { method: 'POST', headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Stream a hello.' }] }) });
+      const reader = r.body.getReader(); await reader.read(); t.push(performance.now() - s); while (!(await reader.read()).done); }
+      console.log(JSON.stringify(t));`;
+    const r = await guardrun([...keyArgs(upstream.url, sessionPath()), '--', 'node', '--input-type=module', '-e', agent], { env: { OPENAI_REAL: FAKE_OPENAI_KEY } });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const firstChunkMs = (JSON.parse(String(r.stdout).trim().split('\n').at(-1)!) as number[]).sort((a, b) => a - b);
+    // The median: a busy machine delays some answers, a held write delays every one.
+    expect(firstChunkMs[2]).toBeLessThan(30);
+  });
+
   it('delivers stream events as they are sent, not buffered (measured at the client)', async () => {
     const gapMs = 60;
     const slow = await startFakeUpstream({ openaiKey: FAKE_OPENAI_KEY, gapMs });
