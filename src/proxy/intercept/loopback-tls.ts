@@ -24,32 +24,41 @@ export interface LoopbackTls {
 /**
  * Looks at a new connection's first byte without consuming it, then hands the connection to `serve`: as it is for
  * plain HTTP, or as the decrypted TLS stream when it starts a TLS handshake and `tls` is given (without it, a TLS
- * client reaches the HTTP parser and is refused as malformed). Sockets still waiting for their first byte are in
- * `pending` (to be closed with the server).
+ * client reaches the HTTP parser and is refused as malformed). Sockets not yet handed to `serve` (waiting for their
+ * first byte, or for the TLS context) are in `pending`, to be destroyed with the server; a socket destroyed there
+ * is never served.
  */
 export function acceptConnection(socket: Socket, serve: (connection: Socket) => void, tls: LoopbackTls | undefined, pending: Set<Socket>): void {
   pending.add(socket);
+  // A socket from a net front has no error listener: a client's reset (ECONNRESET) before the HTTP server owns the
+  // socket would be an uncaught error that ends the session. The TLS path keeps this listener on the raw socket.
+  const onError = (): void => void socket.destroy();
+  socket.on('error', onError);
   const timer = setTimeout(() => socket.destroy(), FIRST_BYTE_TIMEOUT_MS);
-  const done = (): void => {
+  const release = (): void => {
     clearTimeout(timer);
     pending.delete(socket);
-    socket.off('readable', onReadable);
-    socket.off('close', done);
   };
   const onReadable = (): void => {
     const head = socket.read(1) as Buffer | null;
     if (head === null) return;
-    done();
+    clearTimeout(timer);
+    socket.off('readable', onReadable);
     socket.unshift(head);
     if (head[0] !== TLS_HANDSHAKE || !tls) {
+      release();
+      socket.off('error', onError); // the HTTP server's own listener takes over
       serve(socket);
       socket.resume();
       return;
     }
-    void secure(socket, tls, serve);
+    void secure(socket, tls, (secured) => {
+      release();
+      serve(secured);
+    });
   };
   socket.on('readable', onReadable);
-  socket.once('close', done);
+  socket.once('close', release);
 }
 
 async function secure(socket: Socket, tls: LoopbackTls, serve: (connection: Socket) => void): Promise<void> {
@@ -60,6 +69,7 @@ async function secure(socket: Socket, tls: LoopbackTls, serve: (connection: Sock
     socket.destroy(); // no certificate: refused, never served in clear
     return;
   }
+  if (socket.destroyed) return; // closed while the context was made (the session ended): never served
   const secured = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
   let done = false;
   const timer = setTimeout(() => secured.destroy(), HANDSHAKE_TIMEOUT_MS);
