@@ -6,7 +6,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createConnectionServer } from '../connection-server.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { terminateTls } from './terminate-tls.js';
 import { createHandler, type Handler, type HandlerOptions } from '../http/handle.js';
 import { createUpgradeHandler, type UpgradeHandler } from '../websocket/upgrade.js';
 import type { BypassEvent } from '../../recording/format.js';
@@ -16,8 +17,6 @@ import type { SessionCa } from './session-ca.js';
 
 type Served = Extract<ModelTarget, { kind: 'served' }>;
 
-/** A client that has not finished its TLS handshake by then is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 export interface InterceptorOptions {
   /** The session CA, made at start-up (its certificate is in the child's trust files). */
@@ -87,26 +86,12 @@ export function createInterceptor(o: InterceptorOptions): Interceptor {
       void (async () => {
         const context = await (await o.ca).contextFor(target.host);
         if (head.length > 0) socket.unshift(head);
-        const tls = new TLSSocket(socket as Socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+        const tls = terminateTls(socket as Socket, context, (error) =>
+          o.bypass({ host: target.host, port: target.port, provider: target.provider, reason: 'untrusted-ca', status: 200, message: `the client broke off the TLS handshake for ${target.host} (${error.code ?? error.message}): it does not trust guardrun's session CA, so its model call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, CODEX_CA_CERTIFICATE) or point it at the base URL` }),
+        );
         sockets.add(tls);
         bySocket.set(tls, target);
-        let secure = false;
-        const timer = setTimeout(() => tls.destroy(), HANDSHAKE_TIMEOUT_MS);
-        tls.once('secure', () => {
-          secure = true;
-          clearTimeout(timer);
-        });
-        tls.on('error', (error: NodeJS.ErrnoException) => {
-          if (secure) return;
-          clearTimeout(timer);
-          o.bypass({ host: target.host, port: target.port, provider: target.provider, reason: 'untrusted-ca', status: 200, message: `the client broke off the TLS handshake for ${target.host} (${error.code ?? error.message}): it does not trust guardrun's session CA, so its model call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, CODEX_CA_CERTIFICATE) or point it at the base URL` });
-        });
-        tls.once('close', () => {
-          clearTimeout(timer);
-          sockets.delete(tls);
-          socket.destroy();
-        });
-        socket.once('close', () => tls.destroy());
+        tls.once('close', () => sockets.delete(tls));
         ensureServer().server.emit('connection', tls);
       })().catch(() => socket.destroy());
     },

@@ -5,14 +5,13 @@
 // served like any plain connection: same routes, key check, policy, approvals and record. One guard, another
 // transport.
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import { terminateTls } from './terminate-tls.js';
 
 /** First byte of a TLS record carrying a handshake (ClientHello). */
 const TLS_HANDSHAKE = 22;
 /** A connection that sends nothing this long is closed (it holds no exchange yet). */
 const FIRST_BYTE_TIMEOUT_MS = 60_000;
-/** A TLS client that has not finished its handshake by then is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 export interface LoopbackTls {
   /** The TLS server context presenting the loopback leaf (made once, at the first TLS connection). */
@@ -70,23 +69,6 @@ async function secure(socket: Socket, tls: LoopbackTls, serve: (connection: Sock
     return;
   }
   if (socket.destroyed) return; // closed while the context was made (the session ended): never served
-  const secured = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
-  let done = false;
-  const timer = setTimeout(() => secured.destroy(), HANDSHAKE_TIMEOUT_MS);
-  secured.once('secure', () => {
-    done = true;
-    clearTimeout(timer);
-  });
-  secured.on('error', (error: NodeJS.ErrnoException) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    tls.refused(error);
-  });
-  secured.once('close', () => {
-    clearTimeout(timer);
-    socket.destroy();
-  });
-  socket.once('close', () => secured.destroy());
+  const secured = terminateTls(socket, context, (error) => tls.refused(error));
   serve(secured);
 }
