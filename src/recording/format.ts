@@ -300,11 +300,12 @@ export interface BypassEvent {
   provider?: Provider;
   /**
    * `no-intercept` (--no-intercept), `intercept-unavailable` (the session CA could not be made), `untrusted-ca`
-   * (the client refused guardrun's certificate), `not-served` (a model host guardrun recognises but has no
+   * (the client refused guardrun's certificate), `tls-failed` (the handshake failed otherwise: a reset, no common
+   * protocol, not TLS after all), `not-served` (a model host guardrun recognises but has no
    * upstream for), `foreign-key` (an intercepted request carried credentials of its own instead of the session
    * key: a stored login; answered 401).
    */
-  reason: 'no-intercept' | 'intercept-unavailable' | 'untrusted-ca' | 'not-served' | 'foreign-key';
+  reason: 'no-intercept' | 'intercept-unavailable' | 'untrusted-ca' | 'tls-failed' | 'not-served' | 'foreign-key';
   /** The sentence the agent (or the exit line) was given. */
   message: string;
   /** What guardrun answered: 403 to the CONNECT, 401 to a request with foreign credentials, or 200 when the refusal came after the CONNECT (a TLS handshake the client broke off). */

@@ -56,4 +56,23 @@ describe("resets and silence on guardrun's port (plain and TLS share one front)"
     });
     expect(idle.destroyed).toBe(true); // guardrun closed it (its process is gone)
   });
+
+  it('a handshake that fails for a reason other than the certificate is written down as tls-failed, not as a CA the client distrusts', async () => {
+    const g = await startGuarded({ upstream: upstream.url });
+    try {
+      const garbage = await rawSocket(g.port);
+      garbage.on('error', () => undefined);
+      // A TLS handshake record header, then bytes that are no ClientHello.
+      garbage.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x40]), Buffer.alloc(64, 0x41)]));
+      await pause(300);
+      garbage.destroy();
+      const a = await send(g, { method: 'GET', path: '/v1/models' });
+      expect(a.status, a.error ?? a.body).toBe(200);
+    } finally {
+      const r = await g.stop();
+      const bypasses = r.lines.filter((l) => l.type === 'bypass');
+      expect(bypasses).toEqual([expect.objectContaining({ host: '127.0.0.1', reason: 'tls-failed' })]);
+      expect(bypasses[0].message).not.toMatch(/does not trust/);
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { createSessionCa, type SessionCa } from '../intercept/session-ca.js';
 import { writeTrustFiles, type TrustFiles } from '../intercept/trust-files.js';
 import type { Upstream } from '../upstream.js';
 import type { LoopbackTls } from '../intercept/loopback-tls.js';
+import { refusedCertificate } from '../intercept/terminate-tls.js';
 import { proxyVariables } from './child-vars.js';
 import { parentProxies } from './parent-proxy.js';
 import { createEgressLog, type EgressSummary } from './egress-log.js';
@@ -90,7 +91,9 @@ export async function prepareEgress(o: EgressOptions): Promise<SessionEgress> {
       ? (port) => ({
           context: () => ca!.contextFor('127.0.0.1'),
           refused: (error) =>
-            log.bypass({ host: '127.0.0.1', port, reason: 'untrusted-ca', status: 200, message: `a client opened TLS to guardrun's own port and broke off the handshake (${error.code ?? error.message}): it does not trust guardrun's session CA, so its call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE) or use the plain http:// base URL` }),
+            log.bypass(refusedCertificate(error)
+              ? { host: '127.0.0.1', port, reason: 'untrusted-ca', status: 200, message: `a client opened TLS to guardrun's own port and broke off the handshake (${error.code ?? error.message}): it does not trust guardrun's session CA, so its call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE) or use the plain http:// base URL` }
+              : { host: '127.0.0.1', port, reason: 'tls-failed', status: 200, message: `a TLS handshake on guardrun's own port failed (${error.code ?? error.message}) before any request, so no call happened` }),
         })
       : undefined,
     childEnv(origin, token) {

@@ -7,7 +7,7 @@ import { createConnectionServer } from '../connection-server.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { terminateTls } from './terminate-tls.js';
+import { refusedCertificate, terminateTls } from './terminate-tls.js';
 import { createHandler, type Handler, type HandlerOptions } from '../http/handle.js';
 import { createUpgradeHandler, type UpgradeHandler } from '../websocket/upgrade.js';
 import type { BypassEvent } from '../../recording/format.js';
@@ -86,9 +86,12 @@ export function createInterceptor(o: InterceptorOptions): Interceptor {
       void (async () => {
         const context = await (await o.ca).contextFor(target.host);
         if (head.length > 0) socket.unshift(head);
-        const tls = terminateTls(socket as Socket, context, (error) =>
-          o.bypass({ host: target.host, port: target.port, provider: target.provider, reason: 'untrusted-ca', status: 200, message: `the client broke off the TLS handshake for ${target.host} (${error.code ?? error.message}): it does not trust guardrun's session CA, so its model call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, CODEX_CA_CERTIFICATE) or point it at the base URL` }),
-        );
+        const tls = terminateTls(socket as Socket, context, (error) => {
+          const code = error.code ?? error.message;
+          o.bypass(refusedCertificate(error)
+            ? { host: target.host, port: target.port, provider: target.provider, reason: 'untrusted-ca', status: 200, message: `the client broke off the TLS handshake for ${target.host} (${code}): it does not trust guardrun's session CA, so its model call did not happen; give it the CA (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, CODEX_CA_CERTIFICATE) or point it at the base URL` }
+            : { host: target.host, port: target.port, provider: target.provider, reason: 'tls-failed', status: 200, message: `the TLS handshake for ${target.host} failed (${code}) before any request, so no model call happened` });
+        });
         sockets.add(tls);
         bySocket.set(tls, target);
         tls.once('close', () => sockets.delete(tls));

@@ -4,6 +4,15 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 
+/**
+ * True when a failed handshake's error is the client refusing guardrun's certificate (a TLS alert about the
+ * certificate: RFC 8446 §6.2 unknown_ca, bad_certificate, certificate_unknown, …), as opposed to a reset, garbage
+ * or no common protocol.
+ */
+export function refusedCertificate(error: NodeJS.ErrnoException): boolean {
+  return /ALERT_(?:UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|DECRYPT_ERROR)/.test(error.code ?? '');
+}
+
 /** A client that has not finished its TLS handshake by then is dropped. */
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 
