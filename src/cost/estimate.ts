@@ -3,7 +3,7 @@ import type { Provider } from '../providers.js';
 import { endpointKind } from './endpoint-kind.js';
 import type { PriceBook, PriceQuote } from './price-book.js';
 import { requestedTier } from './service-tier.js';
-import type { TokenCounter } from './tokens.js';
+import type { TokenCount, TokenCounter } from './tokens.js';
 
 export interface RequestEstimate {
   inputTokens: number;
@@ -32,8 +32,7 @@ export function estimateRequest(
   book: PriceBook,
 ): RequestEstimate {
   const id = model ?? modelOf(body);
-  const { inputTokens } = counter.countRequest(provider, endpoint, id, body);
-  return priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+  return fromCount(provider, endpoint, id, body, counter.countRequest(provider, endpoint, id, body), assumeOutputTokens, book);
 }
 
 /**
@@ -50,10 +49,7 @@ export async function estimateRequestAsync(
   book: PriceBook,
 ): Promise<RequestEstimate> {
   const id = model ?? modelOf(body);
-  const counted = await counter.countRequestAsync(provider, endpoint, id, body);
-  const estimate = priced(provider, id, body, counted.inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
-  if (counted.bounded) estimate.inputBounded = true;
-  return estimate;
+  return fromCount(provider, endpoint, id, body, await counter.countRequestAsync(provider, endpoint, id, body), assumeOutputTokens, book);
 }
 
 /**
@@ -72,8 +68,15 @@ export function boundRequest(
   book: PriceBook,
 ): RequestEstimate & { missing: string[] } {
   const id = model ?? modelOf(body);
-  const { inputTokens, missing } = counter.boundRequest(provider, endpoint, id, body);
-  return { ...priced(provider, id, body, inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book), missing };
+  const bound = counter.boundRequest(provider, endpoint, id, body);
+  return { ...fromCount(provider, endpoint, id, body, { ...bound, bounded: false }, assumeOutputTokens, book), missing: bound.missing };
+}
+
+/** The estimate for a counted input: the output bound added, priced; `inputBounded` when part of the count is a bound. */
+function fromCount(provider: Provider, endpoint: string, id: string | undefined, body: unknown, counted: TokenCount, assumeOutputTokens: number, book: PriceBook): RequestEstimate {
+  const estimate = priced(provider, id, body, counted.inputTokens, outputBound(provider, endpoint, body, assumeOutputTokens), book);
+  if (counted.bounded) estimate.inputBounded = true;
+  return estimate;
 }
 
 function priced(provider: Provider, model: string | undefined, body: unknown, inputTokens: number, outputTokens: number, book: PriceBook): RequestEstimate {
