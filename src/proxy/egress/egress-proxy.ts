@@ -66,7 +66,16 @@ export function createEgressProxy(o: EgressProxyOptions): EgressProxy {
     void work.finally(() => pending.delete(work));
   };
 
-  /** A model host reached around the base URL: intercepted when possible, else refused, never tunnelled. */
+  /**
+   * A model host reached around the base URL: intercepted when possible, else refused, never tunnelled. Returns the
+   * refusal's message (its `bypass` line written), or undefined when the call can be intercepted.
+   */
+  const refuseModel = (model: ModelTarget): string | undefined => {
+    const refusal = modelRefusal(model);
+    if (!refusal) return undefined;
+    o.log.bypass({ host: model.host, port: model.port, provider: model.provider, status: 403, ...refusal });
+    return refusal.message;
+  };
   const modelRefusal = (model: ModelTarget): { reason: BypassEvent['reason']; message: string } | undefined => {
     const shown = formatTarget(model);
     if (model.kind === 'not-served') return { reason: 'not-served', message: `guardrun refused a direct connection to the model host ${shown}: ${model.reason}` };
@@ -84,11 +93,8 @@ export function createEgressProxy(o: EgressProxyOptions): EgressProxy {
     if (!hasProxyToken(req.headers, isToken)) return answerAuth(socket);
     const model = o.hosts.classify(target.host, target.port);
     if (model) {
-      const refusal = modelRefusal(model);
-      if (refusal) {
-        o.log.bypass({ host: target.host, port: target.port, provider: model.provider, status: 403, ...refusal });
-        return answer(socket, 403, `${refusal.message}\n`);
-      }
+      const refused = refuseModel(model);
+      if (refused) return answer(socket, 403, `${refused}\n`);
       const served = model as Extract<ModelTarget, { kind: 'served' }>;
       if (!(await o.interceptor!.prepare(served))) return answer(socket, 403, `guardrun refused a direct connection to the model host ${formatTarget(target)}: it could not be intercepted, and model calls must not go around the guard\n`);
       if (socket.destroyed) return;
@@ -141,11 +147,8 @@ export function createEgressProxy(o: EgressProxyOptions): EgressProxy {
     }
     const model = o.hosts.classify(target.host, target.port);
     if (model) {
-      const refusal = modelRefusal(model);
-      if (refusal) {
-        o.log.bypass({ host: target.host, port: target.port, provider: model.provider, status: 403, ...refusal });
-        return respond(res, 403, `${refusal.message}\n`);
-      }
+      const refused = refuseModel(model);
+      if (refused) return respond(res, 403, `${refused}\n`);
       o.interceptor!.request(req, res, model as Extract<ModelTarget, { kind: 'served' }>);
       return;
     }
