@@ -16,17 +16,17 @@ describe('ciVariableSet', () => {
 describe('chooseApprover', () => {
   it('uses CI mode for --ci, even with a terminal', async () => {
     const chosen = chooseApprover({ ...base, ci: true, ttyPath: '/dev/null' });
-    expect(chosen).toMatchObject({ mode: 'ci', why: '--ci' });
+    expect(chosen).toMatchObject({ mode: 'ci', why: '--ci', tag: 'ci' });
     expect(chosen.approver.mode).toBe('ci');
   });
 
   it('uses CI mode when CI is set', () => {
-    expect(chooseApprover({ ...base, ci: false, env: { CI: 'true' } })).toMatchObject({ mode: 'ci', why: 'CI is set' });
+    expect(chooseApprover({ ...base, ci: false, env: { CI: 'true' } })).toMatchObject({ mode: 'ci', why: 'CI is set', tag: 'ci' });
   });
 
   it('uses CI mode when the terminal cannot be opened, naming the error code', async () => {
     const missing = chooseApprover({ ...base, ci: false, env: { CI: '0' }, ttyPath: '/nonexistent/tty' });
-    expect(missing).toMatchObject({ mode: 'ci', why: 'no terminal (/nonexistent/tty: ENOENT)' });
+    expect(missing).toMatchObject({ mode: 'ci', why: 'no terminal (/nonexistent/tty: ENOENT)', tag: 'no terminal' });
     const answer = await missing.approver.ask({ id: 1, phase: 'request', endpoint: 'POST /v1/x', spendUsd: 0, reasons: [{ rule: 'r', reason: 'why' }], excerpt: '' });
     expect(answer).toMatchObject({ kind: 'deny', by: 'ci', reason: expect.stringContaining('/nonexistent/tty: ENOENT') });
   });

@@ -24,6 +24,8 @@ export interface ChosenApprover {
   mode: 'terminal' | 'ci';
   /** Why this mode: "--ci", "CI is set", "no terminal (/dev/tty: ENXIO)", or "terminal /dev/tty". */
   why: string;
+  /** In `ci` mode, how the exit summary tags the denials: `ci` when CI mode was chosen (--ci, CI), `no terminal` when there was none. */
+  tag?: 'ci' | 'no terminal';
 }
 
 /** `CI` counts as set unless empty, "0" or "false" (any case). */
@@ -49,11 +51,11 @@ export function probeTerminal(ttyPath: string): string | undefined {
 
 export function chooseApprover(options: ChooseApproverOptions): ChosenApprover {
   const ttyPath = options.ttyPath ?? '/dev/tty';
-  const ci = (why: string): ChosenApprover => ({ approver: createCiApprover(why), mode: 'ci', why });
-  if (options.ci) return ci('--ci');
-  if (ciVariableSet(options.env)) return ci('CI is set');
+  const ci = (why: string, tag: ChosenApprover['tag']): ChosenApprover => ({ approver: createCiApprover(why), mode: 'ci', why, tag });
+  if (options.ci) return ci('--ci', 'ci');
+  if (ciVariableSet(options.env)) return ci('CI is set', 'ci');
   const failure = probeTerminal(ttyPath);
-  if (failure) return ci(`no terminal (${ttyPath}: ${failure})`);
+  if (failure) return ci(`no terminal (${ttyPath}: ${failure})`, 'no terminal');
   const approver = createTerminalApprover({
     timeoutMs: options.timeoutMs,
     ttyPath,

@@ -14,14 +14,6 @@ function nobodyToAsk(why: string): string {
   return `no terminal was available to ask (${why})`;
 }
 
-/**
- * The tag the exit summary gives a denial decided by `ci` (the session file's `decidedBy: "ci"`: nobody could be
- * asked): `ci` when CI mode was chosen (--ci, the CI variable), `no terminal` when there simply was none.
- */
-export function nobodyToAskTag(why: string): 'ci' | 'no terminal' {
-  return why === '--ci' || why === 'CI is set' ? 'ci' : 'no terminal';
-}
-
 /** `why` says why there is no terminal: "CI is set", "--ci", "no terminal (/dev/tty: ENXIO)". */
 export function createCiApprover(why: string): Approver {
   return {

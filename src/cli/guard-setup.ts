@@ -8,13 +8,13 @@ import type { CliIO } from './io.js';
 
 /** The guard of a run, and why nobody could be asked once the run chose its approver. */
 export interface CliGuardSetup extends GuardSetup {
-  /** `--ci`, `CI is set` or `no terminal (/dev/tty: ENXIO)` when asks are denied at once; undefined with a terminal. */
-  nobodyToAsk(): string | undefined;
+  /** How the exit summary tags asks denied at once (`ci`, `no terminal`); undefined with a terminal. */
+  nobodyToAsk(): 'ci' | 'no terminal' | undefined;
 }
 
 export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: CostOverrides }, io: CliIO): Promise<CliGuardSetup> {
   const policy = applyCostOverrides(await loadPolicy({ file: flags.policy, cwd: io.cwd, env: io.env }), flags.cost ?? {});
-  let nobodyToAsk: string | undefined;
+  let nobodyToAsk: 'ci' | 'no terminal' | undefined;
   return {
     policy,
     approver: (child) => {
@@ -27,7 +27,7 @@ export async function guardSetup(flags: { policy?: string; ci?: boolean; cost?: 
         stopRun: child.stop,
         grants: createSessionGrants(),
       });
-      nobodyToAsk = chosen.mode === 'ci' ? chosen.why : undefined;
+      nobodyToAsk = chosen.mode === 'ci' ? chosen.tag : undefined;
       return chosen.approver;
     },
     nobodyToAsk: () => nobodyToAsk,

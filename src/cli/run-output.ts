@@ -9,7 +9,6 @@ import { detectAgent } from '../agents/detect.js';
 import { terminalSafe } from '../secrets/terminal-text.js';
 import type { CommandContext } from './context.js';
 import { colorsFor } from './output.js';
-import { nobodyToAskTag } from '../approval/ci-approver.js';
 
 /** A path as short as it is clear: relative to the working directory when inside it. */
 export function shownPath(path: string, cwd: string): string {
@@ -46,12 +45,12 @@ export function spendText(costUsd: number, estimatedUsd: number, budget: number 
 
 /**
  * The denials and refusals (always) and where the record is with its request count, spend and final hash: unless
- * quiet, or quiet when there was a denial or refusal to report (its record is where to look). `nobodyToAsk` is why
- * asks were denied at once (`--ci`, `CI is set`, `no terminal (…)`): it tags those denials `(ci)` or `(no terminal)`.
+ * quiet, or quiet when there was a denial or refusal to report (its record is where to look). `nobodyToAsk` tags the
+ * denials of asks nobody could answer: `(ci)` or `(no terminal)`.
  */
-export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean; budgetUsd?: number | null; nobodyToAsk?: string }): string {
+export function summaryLines(result: SessionResult, command: string[], ctx: CommandContext, o: { quiet: boolean; sealed: boolean; budgetUsd?: number | null; nobodyToAsk?: 'ci' | 'no terminal' }): string {
   const c = colorsFor(ctx.io.stderr, ctx.io.env);
-  const by = (decidedBy: string): string => (decidedBy === 'ci' && o.nobodyToAsk ? nobodyToAskTag(o.nobodyToAsk) : decidedBy);
+  const by = (decidedBy: string): string => (decidedBy === 'ci' && o.nobodyToAsk ? o.nobodyToAsk : decidedBy);
   const lines: string[] = [];
   if (result.child.spawnError) {
     const what = result.child.spawnError.code === 'ENOENT' ? 'command not found' : 'command cannot be executed';
