@@ -11,6 +11,8 @@ import { acceptConnection, type LoopbackTls } from './intercept/loopback-tls.js'
 
 export interface ProxyServer {
   port: number;
+  /** Resolves at the first connection accepted (plain or TLS, agent or egress). */
+  readonly firstConnection: Promise<void>;
   /** `http://127.0.0.1:PORT` */
   origin: string;
   close(): Promise<void>;
@@ -49,9 +51,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   });
   const { port } = front.address() as AddressInfo;
   tls = options.loopbackTls?.(port);
+  const firstConnection = new Promise<void>((resolve) => front.once('connection', () => resolve()));
   let closing: Promise<void> | undefined;
   return {
     port,
+    firstConnection,
     origin: `http://127.0.0.1:${port}`,
     close() {
       closing ??= (async () => {

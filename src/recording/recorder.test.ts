@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecorder, ensureGuardrunDir } from './recorder.js';
+import { createDiscardingRecorder, createRecorder, ensureGuardrunDir } from './recorder.js';
 import { RawJson } from './raw-json.js';
 import { chainHash, GENESIS_HASH, unsealLine } from './hash-chain.js';
 
@@ -28,6 +28,29 @@ describe('recorder', () => {
     });
     expect(JSON.parse(lines[1]).body.json).toEqual({ k: 1 });
     expect(r.lastHash).toBe(previous);
+  });
+
+  it('the discarding recorder (the warm-up rehearsal) makes the same chain and writes nothing anywhere', async () => {
+    const where = dir();
+    const file = join(where, 'same.jsonl');
+    const kept = createRecorder(file);
+    const dropped = createDiscardingRecorder();
+    const events = [
+      { type: 'child.exit' as const, time: 't', code: 0, signal: null },
+      { type: 'request' as const, id: 1, time: 't', method: 'POST', path: '/v1/x', provider: 'openai' as const, endpoint: 'POST /v1/x', model: undefined, stream: false, headers: {}, body: { json: new RawJson('{"k":1}') } },
+    ];
+    for (const e of events) {
+      kept.write(e);
+      dropped.write(e);
+    }
+    kept.close();
+    expect(dropped.lastHash).not.toBe(GENESIS_HASH);
+    expect(dropped.lastHash).toBe(kept.lastHash);
+    expect(dropped.path).toBe('');
+    await dropped.written();
+    dropped.flush();
+    dropped.close();
+    expect(readdirSync(where)).toEqual(['same.jsonl']);
   });
 
   it('batches lines until the end of the turn, and flush/close write them at once', async () => {

@@ -91,9 +91,7 @@ export function createRecorder(path: string): Recorder {
     },
     write(event) {
       if (closed || failure) return;
-      const body = stringifyWithRaw(event as unknown as Record<string, unknown>, nonce);
-      const json = `{"seq":${++seq},${body.slice(1)}`;
-      const sealed = sealLine(lastHash, json);
+      const sealed = lineFor(event, ++seq, nonce, lastHash);
       lastHash = sealed.hash;
       pending.push(sealed.line + '\n');
       if (!scheduled) {
@@ -118,6 +116,36 @@ export function createRecorder(path: string): Recorder {
         closeSync(fd);
       }
     },
+  };
+}
+
+/** One event as a sealed line (without its newline): `seq` first, then the event, then the chained hash. */
+function lineFor(event: SessionEvent, seq: number, nonce: string, previousHash: string): { line: string; hash: string } {
+  const body = stringifyWithRaw(event as unknown as Record<string, unknown>, nonce);
+  return sealLine(previousHash, `{"seq":${seq},${body.slice(1)}`);
+}
+
+/**
+ * A recorder that makes every line as the session file's recorder does (serialised, hash-chained) and keeps none
+ * of them: for the warm-up rehearsal (session/warm-up.ts), which must leave nothing behind. `path` is empty.
+ */
+export function createDiscardingRecorder(): Recorder {
+  const nonce = randomBytes(6).toString('hex');
+  let seq = 0;
+  let lastHash = GENESIS_HASH;
+  return {
+    path: '',
+    parts: createPartsIndex(),
+    get lastHash() {
+      return lastHash;
+    },
+    failure: undefined,
+    write(event) {
+      lastHash = lineFor(event, ++seq, nonce, lastHash).hash;
+    },
+    flush() {},
+    written: () => Promise.resolve(),
+    close() {},
   };
 }
 

@@ -23,6 +23,7 @@ import { resumeTree, stopTree } from '../approval/pause.js';
 import type { ChildPlan, PlanContext } from '../agents/types.js';
 import type { FirstByteTimeouts } from '../proxy/http/send-upstream.js';
 import { prepareEgress, type SessionEgress } from '../proxy/egress/setup.js';
+import { rehearse } from './warm-up.js';
 import type { EgressSummary } from '../proxy/egress/egress-log.js';
 import { DEFAULT_POLICY } from '../policy/default.js';
 import type { Policy } from '../policy/schema.js';
@@ -221,11 +222,13 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
     ? notStarted(stopped)
     : spawnChild(command, childEnvironment, o.cwd, o.killGraceMs ?? 10_000, sandbox ? { detached: true, deliver: sandbox.deliver } : {});
   // Warm-up for the first request, once the child has had a moment (a command like `true` is gone by then, and
-  // its run pays nothing): the tokenizer's ranks load in a worker thread, the HTTP client on the event loop. No
-  // agent sends a request sooner (node alone takes ~40 ms to start).
+  // its run pays nothing): the tokenizer's ranks load in a worker thread, the HTTP client on the event loop, and a
+  // rehearsal runs made-up requests through a copy of the request path (warm-up.ts). No agent sends a request
+  // sooner (node alone takes ~40 ms to start).
   const warm = setTimeout(() => {
     sessionGuard.warmUp();
     for (const u of Object.values(upstreams)) u?.pool.warm?.();
+    void rehearse(o.guard?.policy, openProxy.firstConnection);
   }, WARM_UP_AFTER_MS);
   warm.unref();
   void running.exited.then(() => clearTimeout(warm));
