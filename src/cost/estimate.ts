@@ -4,6 +4,7 @@ import { endpointKind } from './endpoint-kind.js';
 import type { PriceBook, PriceQuote } from './price-book.js';
 import { requestedTier } from './service-tier.js';
 import type { TokenCount, TokenCounter } from './tokens.js';
+import type { TokenizerEncoding } from './encoding.js';
 
 export interface RequestEstimate {
   inputTokens: number;
@@ -66,10 +67,10 @@ export function boundRequest(
   counter: TokenCounter,
   assumeOutputTokens: number,
   book: PriceBook,
-): RequestEstimate & { missing: string[] } {
+): RequestEstimate & { missing: string[]; encoding: TokenizerEncoding } {
   const id = model ?? modelOf(body);
   const bound = counter.boundRequest(provider, endpoint, id, body);
-  return { ...fromCount(provider, endpoint, id, body, { ...bound, bounded: false }, assumeOutputTokens, book), missing: bound.missing };
+  return { ...fromCount(provider, endpoint, id, body, { ...bound, bounded: false }, assumeOutputTokens, book), missing: bound.missing, encoding: bound.encoding };
 }
 
 /** The estimate for a counted input: the output bound added, priced; `inputBounded` when part of the count is a bound. */

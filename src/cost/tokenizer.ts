@@ -67,8 +67,11 @@ export function preloadEncoding(encoding: TokenizerEncoding): void {
 
 /** The file the worker thread requires for `encoding` (an absolute path, so the worker resolves nothing itself). */
 export function encodingModulePath(encoding: TokenizerEncoding): string {
-  return load.resolve(`gpt-tokenizer/encoding/${encoding}`);
+  let path = modulePaths.get(encoding);
+  if (path === undefined) modulePaths.set(encoding, (path = load.resolve(`gpt-tokenizer/encoding/${encoding}`)));
+  return path;
 }
+const modulePaths = new Map<TokenizerEncoding, string>();
 
 function encoderFor(encoding: TokenizerEncoding): CountTokens {
   let count = loaded.get(encoding);

@@ -136,20 +136,23 @@ function needsPrice(cost: Policy['cost']): boolean {
  * The cost estimate the policy needs. Tokenizing costs ~0.1 ms per KB of prose (far more for some texts), so an
  * upper bound comes first (texts counted on earlier requests at their count, new ones at their size: exact when
  * nothing is new); the new texts are counted, off the event loop, only when that bound could cross a threshold or
- * the budget.
+ * the budget. The tokenizer itself (~130 ms of CPU and ~60 MB in its worker thread) starts loading once twice
+ * the bound would cross one: a session whose requests stay far below its limits never loads it.
  */
 async function estimateFor(ex: Exchange, ctx: RequestCheckContext): Promise<RequestEstimate & { bound: boolean }> {
   const { cost } = ctx.evaluator.policy;
-  const { missing, ...bound } = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book);
-  if (missing.length === 0) return { ...bound, bound: false };
+  const { missing, encoding, ...bound } = boundRequest(ex.provider, ex.apiPath, ex.model, ex.json, ctx.counter, cost.assume_output_tokens, ctx.book);
   const usd = bound.usd;
   const committedUsd = ctx.budget.spentUsd() + ctx.budget.reservedUsd();
-  const withinLimits =
-    usd !== undefined &&
-    (cost.approve_over_usd === null || usd <= cost.approve_over_usd) &&
-    (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
-  if ((withinLimits && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
+  if (usd !== undefined && !withinLimits(2 * usd, committedUsd, cost)) ctx.counter.warm(encoding);
+  if (missing.length === 0) return { ...bound, bound: false };
+  if ((usd !== undefined && withinLimits(usd, committedUsd, cost) && cost.count_tokens === 'when-needed') || usd === undefined) return { ...bound, bound: true };
   return exactEstimate(ex, ctx);
+}
+
+/** A request estimated at `usd` stays under the approval threshold and, with what is spent and reserved, the budget. */
+function withinLimits(usd: number, committedUsd: number, cost: Policy['cost']): boolean {
+  return (cost.approve_over_usd === null || usd <= cost.approve_over_usd) && (cost.session_budget_usd === null || committedUsd + usd <= cost.session_budget_usd);
 }
 
 /** Input counted by the tokenizer (in the worker); `bound` stays true when part of it had to be bounded. */

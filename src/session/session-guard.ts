@@ -2,7 +2,7 @@
 import type { Approver } from '../approval/types.js';
 import { createCiApprover } from '../approval/ci-approver.js';
 import { createPriceBook, type PriceBook } from '../cost/price-book.js';
-import { createTokenCounter } from '../cost/tokens.js';
+import { createTokenCounter, type TokenCounter } from '../cost/tokens.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE } from '../policy/default.js';
 import { createEndpointCheck } from '../policy/checks/endpoint.js';
 import { createEvaluator } from '../policy/evaluate.js';
@@ -62,6 +62,8 @@ export interface SessionGuardOptions {
   approver: Approver;
   /** Prices; default: the policy's `cost.prices` over the bundled data. */
   book?: PriceBook;
+  /** Token counts; default: a counter with its own worker thread, started on first need. */
+  counter?: TokenCounter;
 }
 
 /** The refusal of a request whose record could not be written. */
@@ -69,7 +71,11 @@ export const RECORD_FAILED = 'guardrun_record_failed';
 
 /** The guard, plus what the session does with it around its requests. */
 export interface SessionGuard extends Guard {
-  /** Starts loading, off the event loop, what a first request may need (the tokenizer's ranks, in the token worker). */
+  /**
+   * Starts loading, off the event loop, what a first request may need: the tokenizer's ranks (in the token worker)
+   * when the policy counts every request (`cost.count_tokens: always`); otherwise they load once a request's
+   * estimate comes near a limit (request-check.ts).
+   */
   warmUp(): void;
   /** Ends the token worker. */
   close(): void;
@@ -88,7 +94,7 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
   // Only guardrun's own keys: masked in model output even when mask_responses is off.
   const keyScanner = createScanner(compileDetectors({ exact, patterns: [], builtins: [] }));
   // Exact token counts happen in a worker thread, never on the event loop that relays every stream.
-  const counter = createTokenCounter();
+  const counter = o.counter ?? createTokenCounter();
   // Request bodies are also scanned inside text `data:` URIs and base64 text documents (secrets/embedded.ts).
   const requestScanner = withEmbedded(scanner);
   const cleanCheck = createCleanCheck(requestScanner);
@@ -199,7 +205,9 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
     maskText,
     scanRequest,
     humanMs: (ex) => human.get(ex) ?? 0,
-    warmUp: () => counter.warm('o200k_base'),
+    warmUp: () => {
+      if (loaded.policy.cost.count_tokens === 'always') counter.warm('o200k_base');
+    },
     close: () => void counter.close(),
     async finish(ex: Exchange, result: ExchangeResult): Promise<Charge> {
       o.stats.requests++;
