@@ -53,7 +53,14 @@ function isStream(body) {
   return body.includes('"stream":true') || body.includes('"stream": true');
 }
 
-function sendStream(res) {
+// As the real API does: with `stream_options: {"include_usage": true}` (guardrun adds it to every chat stream), a
+// last chunk with empty choices carries the usage, before [DONE].
+function wantsUsage(body) {
+  return /"include_usage"\s*:\s*true/.test(body);
+}
+const USAGE_CHUNK = `data: ${JSON.stringify({ id: 'chatcmpl-bench0002', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_bench', choices: [], usage: { prompt_tokens: 512, completion_tokens: 50, total_tokens: 562 } })}\n\n`;
+
+function sendStream(res, usage) {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   const startMs = performance.now();
   let i = 0;
@@ -64,7 +71,7 @@ function sendStream(res) {
       res.write(chunk(i++));
       setTimeout(tick, Math.max(0, startMs + i * gapMs - performance.now()));
     } else {
-      res.end('data: [DONE]\n\n');
+      res.end(`${usage ? USAGE_CHUNK : ''}data: [DONE]\n\n`);
     }
   };
   tick();
@@ -76,7 +83,8 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const path = req.url.split('?')[0];
     if (req.method === 'POST' && path === '/v1/chat/completions') {
-      if (isStream(Buffer.concat(parts))) return sendStream(res);
+      const text = Buffer.concat(parts).toString('utf8');
+      if (isStream(text)) return sendStream(res, wantsUsage(text));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION.length });
       return res.end(COMPLETION);
     }
