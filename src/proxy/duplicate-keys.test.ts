@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasDuplicateKeys, jsonShape, MAX_JSON_DEPTH } from './duplicate-keys.js';
 
@@ -20,6 +21,26 @@ describe('hasDuplicateKeys', () => {
   it('counts a key whose name ends in escaped backslashes, and not a quote escaped after them', () => {
     expect(check('{"a\\\\":1,"a\\\\":2}')).toBe(true); // the key a\\ twice
     expect(check('{"x":"\\\\\\": y","a\\\\":1}')).toBe(false); // a value with \\" : inside, then a\\
+  });
+});
+
+describe('hasDuplicateKeys on any JSON', () => {
+  // Strings full of what could confuse a scan: quotes, backslashes, colons, whitespace, non-ASCII.
+  const tricky = fc.stringMatching(/^[a-z"\\: \n\t{}[\],é😀]{0,12}$/);
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, fc.integer(), tricky, fc.boolean(), fc.constant(null), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(tricky, tie('node'), { maxKeys: 4 })),
+  })).node;
+
+  it('finds none in what JSON.stringify writes (compact or indented), and finds a key written twice', () => {
+    fc.assert(
+      fc.property(value, tricky, fc.constantFrom(undefined, 1, '\t'), (v, key, indent) => {
+        const text = JSON.stringify({ doc: v }, null, indent);
+        expect(check(text)).toBe(false);
+        const name = JSON.stringify(key);
+        expect(check(`{${name}:1,"doc":${text},${name} : 2}`)).toBe(true);
+      }),
+      { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 500) },
+    );
   });
 });
 

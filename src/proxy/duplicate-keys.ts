@@ -5,8 +5,6 @@
 //   every recursive walker after it (JSON.stringify among them) would overflow the stack. No API request nests
 //   anywhere near this deep (serde_json, which OpenAI's Rust clients use, stops at 128 by default).
 
-import { jsonStrings } from '../secrets/json-strings.js';
-
 /** Deepest nesting of arrays and objects accepted in a request body. */
 export const MAX_JSON_DEPTH = 512;
 
@@ -44,10 +42,36 @@ export function jsonShape(text: string, json: unknown): JsonShape {
       }
     }
   }
-  // Keys in the source: string literals followed by a colon (found whole, so `[":"]` holds no key).
+  return { duplicateKeys: sourceKeys(text) !== members, depth, tooDeep: false };
+}
+
+/**
+ * Keys in the source of parsed JSON: string literals followed, after whitespace, by a colon (found whole, so
+ * `[":"]` holds no key). A quote ends a literal unless an odd run of backslashes precedes it. One native
+ * `indexOf` per quote and no allocation: ~0.06 ms for a 300 KB agent request, where a generator of literal
+ * objects took ~0.6 ms (issue 13, re-sent context).
+ */
+function sourceKeys(text: string): number {
   let keys = 0;
-  for (const s of jsonStrings(text)) if (s.key) keys++;
-  return { duplicateKeys: keys !== members, depth, tooDeep: false };
+  let at = text.indexOf('"');
+  while (at !== -1) {
+    let end = text.indexOf('"', at + 1);
+    while (end !== -1 && escaped(text, end)) end = text.indexOf('"', end + 1);
+    if (end === -1) return keys; // unterminated: not text JSON.parse accepted
+    let next = end + 1;
+    let c = text.charCodeAt(next);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++next);
+    if (c === 58 /* : */) keys++;
+    at = text.indexOf('"', next);
+  }
+  return keys;
+}
+
+/** The quote at `quote` follows an odd run of backslashes (the opening quote stops the run). */
+function escaped(text: string, quote: number): boolean {
+  let b = quote - 1;
+  while (text.charCodeAt(b) === 92 /* \ */) b--;
+  return (quote - 1 - b) % 2 === 1;
 }
 
 export function hasDuplicateKeys(text: string, json: unknown): boolean {
