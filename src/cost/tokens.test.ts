@@ -122,5 +122,22 @@ describe('the bound and the item memo', () => {
     expect(counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', next)).toMatchObject({ inputTokens: exact + 4 + 3, missing: ['new'] });
     expect(tokenize).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps the bound of an item whose texts were not counted, with those texts: a re-sent item is not read again', () => {
+    const counter = createTokenCounter({ countText: (text) => Math.ceil(text.length / 4) });
+    let reads = 0;
+    const long = 'an uncounted message '.repeat(50);
+    const old = { role: 'user', get content() { reads++; return long; } };
+    const first = counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', { model: 'gpt-4o', messages: [old] });
+    expect(first).toMatchObject({ inputTokens: 3 + 4 + long.length, missing: [long] });
+    expect(reads).toBe(1);
+    // Re-sent with one new message: the old one costs a lookup, and still says its text is a bound.
+    const next = counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', { model: 'gpt-4o', messages: [old, { role: 'user', content: 'new' }] });
+    expect(next).toMatchObject({ inputTokens: 3 + 4 + long.length + 4 + 3, missing: [long, 'new'] });
+    expect(reads).toBe(1);
+    // Another model's memo is its own.
+    counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4.1', { model: 'gpt-4.1', messages: [old] });
+    expect(reads).toBe(2);
+  });
 });
 

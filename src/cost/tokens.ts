@@ -180,6 +180,19 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     };
   };
 
+  // Bounds of list items whose texts were not all counted, by object, with those texts: a re-sent item whose texts
+  // are still uncounted (no limit was near, so nothing was tokenized) costs a lookup, not a walk of its text.
+  const itemBounds = new Map<string, WeakMap<object, { tokens: number; missing: string[] }>>();
+  const boundsFor = (encoding: TokenizerEncoding, model: string | undefined): WeakMap<object, { tokens: number; missing: string[] }> => {
+    const key = `${encoding}\u0000${model ?? ''}`;
+    let bounds = itemBounds.get(key);
+    if (!bounds) {
+      if (itemBounds.size >= 64) itemBounds.clear();
+      itemBounds.set(key, (bounds = new WeakMap()));
+    }
+    return bounds;
+  };
+
   return {
     countText: (text, encoding) => countSync(text, encoding, { chars: maxSyncChars, bounded: false }),
     async countTextAsync(text, encoding, budgetMs = asyncBudgetMs) {
@@ -201,16 +214,35 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     },
     boundRequest(provider, endpoint, model, body) {
       const encoding = encodingOf(model, body);
-      const missing = new Set<string>();
+      const missing: string[] = [];
       const missed = { n: 0 };
+      const modelId = model ?? modelOf(body);
+      const exact = memoFor(encoding, modelId, missed);
+      const bounds = boundsFor(encoding, modelId);
+      // An item's exact count when there is one; else the bound an earlier request worked out for the same object,
+      // with the texts it left uncounted (so the caller still knows the figure is a bound).
+      const memo: ItemMemo = (item, compute) =>
+        exact(item, () => {
+          const known = bounds.get(item);
+          if (known) {
+            for (const text of known.missing) missing.push(text);
+            missed.n++;
+            return known.tokens;
+          }
+          const from = missing.length;
+          const before = missed.n;
+          const tokens = compute();
+          if (missed.n !== before) bounds.set(item, { tokens, missing: missing.slice(from) });
+          return tokens;
+        });
       const inputTokens = countRequestTokens(provider, endpointKind(provider, endpoint), body, (text) => {
         const n = peek(text, encoding);
         if (n !== undefined) return n;
-        missing.add(text);
+        missing.push(text);
         missed.n++;
         return Buffer.byteLength(text, 'utf8');
-      }, model, memoFor(encoding, model ?? modelOf(body), missed));
-      return { inputTokens, encoding, missing: [...missing] };
+      }, model, memo);
+      return { inputTokens, encoding, missing: [...new Set(missing)] };
     },
     cached: peek,
     warm(encoding) {
