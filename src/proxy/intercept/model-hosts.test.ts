@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { createUpstream } from '../upstream.js';
 import { hostRoute } from './host-route.js';
-import { MODEL_HOSTS, modelHosts } from './model-hosts.js';
+import { isAddress, MODEL_HOSTS, modelHosts } from './model-hosts.js';
+import { isIP } from 'node:net';
 
 const fakePool = { request: async () => { throw new Error('unused'); }, destroy: async () => undefined };
 const fakeSockets = { connect: async () => { throw new Error('unused'); } };
@@ -42,6 +43,21 @@ describe('model hosts', () => {
 
   test('the CA may sign for exactly the model hosts (with their subdomains)', () => {
     expect(defaults.permittedDns.sort()).toEqual([...new Set(MODEL_HOSTS.map((h) => h.host.replace(/^\*\./, '')))].sort());
+  });
+});
+
+describe('isAddress', () => {
+  test('agrees with net.isIP on every hostname the URL parser gives', () => {
+    const hosts = ['127.0.0.1', '127.1', '0x7f.1', '2130706433', '[::1]', '[2001:db8::1]', '[::ffff:127.0.0.1]', 'localhost', 'api.openai.com', '1.2.3.4.example', '1example.com', '999.1.1.1.nip.io', 'xn--bcher-kva.example'];
+    for (const host of hosts) {
+      let hostname: string;
+      try {
+        hostname = new URL(`https://${host}/`).hostname;
+      } catch {
+        continue; // not a host the parser accepts
+      }
+      expect(isAddress(hostname), host).toBe(isIP(hostname.replace(/^\[|\]$/g, '')) !== 0);
+    }
   });
 });
 
