@@ -1,6 +1,6 @@
 // The per-session key the agent gets instead of the real one, and a comparison that leaks nothing.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const DUMMY_KEY_PREFIX = 'sk-guardrun-';
 
@@ -16,7 +16,7 @@ export function sameSecret(a: string, b: string): boolean {
 
 /** `sameSecret` against one fixed secret, its digest computed once (the proxy checks every request). */
 export function secretMatcher(secret: string): (candidate: string) => boolean {
-  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
   const expected = digest(secret);
   return (candidate) => timingSafeEqual(digest(candidate), expected);
 }

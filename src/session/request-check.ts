@@ -87,7 +87,7 @@ export async function checkRequest(ex: Exchange, scan: BodyScan | undefined, ctx
     {
       id: ex.id, phase: 'request', endpoint: ex.endpoint, model: ex.model, decision, estimateUsd: estimate?.usd, estimateIsBound: estimate?.bound,
       priceIsGuess: estimate?.priceIsGuess, priceEntry: estimate?.priceIsGuess ? estimate.priceEntry : undefined,
-      spendUsd, reservedUsd, excerpt: ctx.maskText(lastUserText(ex.json)), mask: ctx.maskText,
+      spendUsd, reservedUsd, excerpt: () => ctx.maskText(lastUserText(ex.json)), mask: ctx.maskText,
     },
     ctx.approver,
     ctx.recorder,

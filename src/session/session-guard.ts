@@ -191,7 +191,7 @@ export function createSessionGuard(o: SessionGuardOptions): SessionGuard {
         decideToolCalls: hasResponseRules && request
           ? async (toolCalls) => {
               const decision = evaluator.response({ request, toolCalls });
-              const settled = await settle({ id: ex.id, phase: 'response', endpoint: ex.endpoint, model: ex.model, decision, requestEstimateUsd: request.estimate?.usd, spendUsd: o.stats.costUsd, excerpt: excerptOf(toolCalls), mask: maskText }, o.approver, o.recorder);
+              const settled = await settle({ id: ex.id, phase: 'response', endpoint: ex.endpoint, model: ex.model, decision, requestEstimateUsd: request.estimate?.usd, spendUsd: o.stats.costUsd, excerpt: () => excerptOf(toolCalls), mask: maskText }, o.approver, o.recorder);
               if (settled.allow) return { allow: true };
               noteDenial(ex, settled.rule, settled.reason, settled.decidedBy);
               return { allow: false, error: { status: 403, code: settled.rule, message: maskText(`guardrun withheld a tool call (${settled.rule}): ${settled.reason}`) } };

@@ -21,8 +21,8 @@ export interface SettleInput {
   spendUsd: number;
   /** Reserved by other requests in flight. */
   reservedUsd?: number;
-  /** Already masked. */
-  excerpt: string;
+  /** What the person asked is shown of the request (masked); made only when someone is asked. */
+  excerpt: () => string;
   /** Masks what is written down: reasons may quote the request (a model name, a path). */
   mask: (text: string) => string;
 }
@@ -49,7 +49,7 @@ export async function settle(input: SettleInput, approver: Approver, recorder: R
     const reasons = decision.asks.map((a) => ({ rule: a.rule ?? a.check, reason: a.reason ?? '' }));
     const answer = await approver.ask({
       id: input.id, phase: input.phase, endpoint: input.mask(input.endpoint), model: input.model === undefined ? undefined : input.mask(input.model),
-      estimateUsd: input.estimateUsd ?? input.requestEstimateUsd, spendUsd: input.spendUsd, reasons: reasons.map((r) => ({ ...r, reason: input.mask(r.reason) })), excerpt: input.excerpt,
+      estimateUsd: input.estimateUsd ?? input.requestEstimateUsd, spendUsd: input.spendUsd, reasons: reasons.map((r) => ({ ...r, reason: input.mask(r.reason) })), excerpt: input.excerpt(),
     });
     if (answer.kind === 'allow') {
       settled = { allow: true };
