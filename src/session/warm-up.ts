@@ -24,9 +24,10 @@ const REHEARSAL_LIMIT_MS = 10_000;
 
 /**
  * Runs the rehearsal under `policy` (the session's, so its checks are the ones warmed). Resolves, with the HTTP
- * status of each rehearsal request answered, when it is over or was given up (never rejects). It uses idle time only: once `agentArrived` resolves (the agent connected),
- * the rehearsal is dropped where it stands, so the agent's first request waits at most for the step in progress
- * (a few ms) and finds compiled whatever the rehearsal got through.
+ * status of each rehearsal request answered, when it is over or was given up (never rejects). It uses idle time
+ * only: once `agentArrived` resolves (the agent connected, or the session is ending), the rehearsal is dropped
+ * where it stands, so the agent's first request waits at most for the step in progress (a few ms) and finds
+ * compiled whatever the rehearsal got through.
  */
 export async function rehearse(policy: LoadedPolicy | undefined, agentArrived: Promise<void>): Promise<number[]> {
   const statuses: number[] = [];
@@ -72,7 +73,7 @@ export async function rehearse(policy: LoadedPolicy | undefined, agentArrived: P
   const running = run();
   running.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, REHEARSAL_LIMIT_MS)));
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, REHEARSAL_LIMIT_MS).unref()));
   try {
     await Promise.race([running, limit, agentArrived]);
   } catch {
