@@ -53,6 +53,17 @@ describe('recorder', () => {
     expect(readdirSync(where)).toEqual(['same.jsonl']);
   });
 
+  it('writes multi-byte text byte for byte, each line whole with its newline', () => {
+    const file = join(dir(), 'utf8.jsonl');
+    const r = createRecorder(file);
+    const texts = ['Größe 東京 😀', 'é'.repeat(3000), 'plain'];
+    for (const text of texts) r.write({ type: 'request', id: 1, time: 't', method: 'POST', path: '/v1/x', provider: 'openai', endpoint: 'POST /v1/x', model: undefined, stream: false, headers: {}, body: { json: new RawJson(JSON.stringify({ text })) } });
+    r.close();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l).body.json.text)).toEqual(texts);
+  });
+
   it('batches lines until the end of the turn, and flush/close write them at once', async () => {
     const file = join(dir(), 'b.jsonl');
     const r = createRecorder(file);
