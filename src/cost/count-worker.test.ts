@@ -38,6 +38,17 @@ describe('createCountWorker', () => {
     expect(await worker.count(['hello world'], 'cl100k_base', 20_000)).toEqual([2]);
   });
 
+  it("does not charge a request's budget for loading the encoding (a cold worker still counts within 50 ms)", async () => {
+    const cold = createCountWorker();
+    try {
+      // Loading the ranks alone takes well over 50 ms; counting two words after it, far less.
+      expect(await cold.count(['hello world'], 'o200k_base', 50)).toEqual([2]);
+      expect(cold.ready('o200k_base')).toBe(true);
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('gives up on what it cannot count in time, then starts afresh', async () => {
     await worker.count(['warm'], 'o200k_base', 20_000); // ranks loaded, so the budget below is all counting
     const random = Array.from({ length: 400_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 2000))).join('');

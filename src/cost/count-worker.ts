@@ -60,8 +60,19 @@ interface Job {
   module?: string;
   counts: Array<number | undefined>;
   resolve: (counts: Array<number | undefined>) => void;
+  /** The load limit while the encoding loads, then the job's own budget. */
   timer: NodeJS.Timeout;
+  /** The budget, started once the encoding is loaded (loading is not the request's to pay for). */
+  budgetMs: number;
+  /** Waiting for its encoding to load. */
+  loading: boolean;
 }
+
+/**
+ * Longest the worker may take to load an encoding (its ranks and a first run: ~130–450 ms) before a job waiting
+ * for it is answered with what it has (nothing) and the worker is ended.
+ */
+export const LOAD_LIMIT_MS = 10_000;
 
 export function createCountWorker(): CountWorker {
   let worker: Worker | undefined;
@@ -87,6 +98,13 @@ export function createCountWorker(): CountWorker {
     for (const id of [...jobs.keys()]) finish(id);
     return w ? w.terminate().then(() => undefined, () => undefined) : Promise.resolve();
   };
+  // Out of time: keep what was counted, end the worker (it may be deep in one text), bound the rest.
+  const startBudget = (id: number, job: Job): void => {
+    clearTimeout(job.timer);
+    job.loading = false;
+    job.timer = setTimeout(() => void (jobs.has(id) && stop()), job.budgetMs);
+    job.timer.unref();
+  };
   const start = (): Worker | undefined => {
     if (worker) return worker;
     try {
@@ -95,6 +113,8 @@ export function createCountWorker(): CountWorker {
       w.on('message', (m: { id: number; index?: number; tokens?: number; done?: boolean; warmed?: string }) => {
         if (m.warmed !== undefined) {
           loaded.add(m.warmed);
+          warming.delete(m.warmed);
+          for (const [id, job] of jobs) if (job.loading && job.module === m.warmed) startBudget(id, job);
           return;
         }
         const job = jobs.get(m.id);
@@ -114,19 +134,21 @@ export function createCountWorker(): CountWorker {
     }
   };
 
+  const warm = (encoding: TokenizerEncoding): void => {
+    const module = encodingModulePath(encoding);
+    if (loaded.has(module) || warming.has(module)) return;
+    const w = start();
+    if (!w) return;
+    warming.add(module);
+    try {
+      w.postMessage({ warm: true, module });
+    } catch {
+      warming.delete(module);
+    }
+  };
+
   return {
-    warm(encoding) {
-      const module = encodingModulePath(encoding);
-      if (loaded.has(module) || warming.has(module)) return;
-      const w = start();
-      if (!w) return;
-      warming.add(module);
-      try {
-        w.postMessage({ warm: true, module });
-      } catch {
-        warming.delete(module);
-      }
-    },
+    warm,
     ready: (encoding) => loaded.has(encodingModulePath(encoding)),
     count(texts, encoding, budgetMs) {
       const counts: Array<number | undefined> = texts.map(() => undefined);
@@ -134,14 +156,14 @@ export function createCountWorker(): CountWorker {
       const w = start();
       if (!w) return Promise.resolve(counts);
       const id = ++nextId;
+      const module = encodingModulePath(encoding);
+      // Not loaded yet: the warm-up job goes first (jobs run in order), and the budget starts when it is done.
+      if (!loaded.has(module)) warm(encoding);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          // Out of time: keep what was counted, end the worker (it may be deep in one text), bound the rest.
-          if (jobs.has(id)) void stop();
-        }, budgetMs);
-        timer.unref();
-        const module = encodingModulePath(encoding);
-        jobs.set(id, { counts, resolve, timer, module });
+        const job: Job = { counts, resolve, module, budgetMs, loading: true, timer: setTimeout(() => void (jobs.has(id) && stop()), LOAD_LIMIT_MS) };
+        job.timer.unref();
+        jobs.set(id, job);
+        if (loaded.has(module)) startBudget(id, job);
         try {
           w.postMessage({ id, module, texts: texts.map((t) => [...pieces(t)]) });
         } catch {

@@ -135,6 +135,9 @@ describe('the bound and the item memo', () => {
     const next = counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', { model: 'gpt-4o', messages: [old, { role: 'user', content: 'new' }] });
     expect(next).toMatchObject({ inputTokens: 3 + 4 + long.length + 4 + 3, missing: [long, 'new'] });
     expect(reads).toBe(1);
+    // And again: a bound found in the memo is never taken for an exact count (missing stays non-empty).
+    expect(counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4o', { model: 'gpt-4o', messages: [old] })).toMatchObject({ missing: [long] });
+    expect(reads).toBe(1);
     // Another model's memo is its own.
     counter.boundRequest('openai', '/v1/chat/completions', 'gpt-4.1', { model: 'gpt-4.1', messages: [old] });
     expect(reads).toBe(2);

@@ -83,7 +83,7 @@ export interface TokenCounterOptions {
   maxSyncChars?: number;
   /** Uncached characters sent to the worker per request. Default 8,000,000. */
   maxAsyncChars?: number;
-  /** Time the worker gets per request, in ms. Default 2,000 (loading the o200k ranks takes ~450 ms of it the first time). */
+  /** Time the worker gets per request, in ms, once its encoding is loaded (the load has its own limit, LOAD_LIMIT_MS). Default 2,000. */
   asyncBudgetMs?: number;
 }
 

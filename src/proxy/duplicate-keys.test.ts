@@ -9,6 +9,8 @@ describe('hasDuplicateKeys', () => {
     expect(check('{"messages":[1],"messages":[2]}')).toBe(true);
     expect(check('{"a":{"b":1,"c":{"d":1,"d":2}}}')).toBe(true);
     expect(check('[{"x":1},{"y":{"z":1 , "z" :2}}]')).toBe(true);
+    // Any JSON whitespace between a key and its colon (JSON.stringify never writes it, an agent may).
+    for (const ws of ['\n', '\r', '\t', ' \r\n\t ']) expect(check(`{"model":"a","model"${ws}:"b"}`), JSON.stringify(ws)).toBe(true);
   });
 
   it('is not fooled by quotes and colons inside strings', () => {
@@ -32,12 +34,13 @@ describe('hasDuplicateKeys on any JSON', () => {
   })).node;
 
   it('finds none in what JSON.stringify writes (compact or indented), and finds a key written twice', () => {
+    const space = fc.stringMatching(/^[ \t\r\n]{0,3}$/);
     fc.assert(
-      fc.property(value, tricky, fc.constantFrom(undefined, 1, '\t'), (v, key, indent) => {
+      fc.property(value, tricky, fc.constantFrom(undefined, 1, '\t'), space, space, (v, key, indent, before, after) => {
         const text = JSON.stringify({ doc: v }, null, indent);
         expect(check(text)).toBe(false);
         const name = JSON.stringify(key);
-        expect(check(`{${name}:1,"doc":${text},${name} : 2}`)).toBe(true);
+        expect(check(`{${name}${before}:${after}1,"doc":${text},${name}${before}:${after}2}`)).toBe(true);
       }),
       { numRuns: Number(process.env.GUARDRUN_FUZZ_RUNS ?? 500) },
     );
