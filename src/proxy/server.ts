@@ -11,8 +11,11 @@ import { acceptConnection, type LoopbackTls } from './intercept/loopback-tls.js'
 
 export interface ProxyServer {
   port: number;
-  /** Resolves at the first connection accepted (plain or TLS, agent or egress). */
-  readonly firstConnection: Promise<void>;
+  /**
+   * Resolves at the session's first model request (HTTP or WebSocket, to the base URL or an intercepted model host)
+   * as it arrives; egress to other hosts does not count.
+   */
+  readonly firstRequest: Promise<void>;
   /** `http://127.0.0.1:PORT` */
   origin: string;
   close(): Promise<void>;
@@ -31,9 +34,15 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   const nextId = options.nextId ?? ((): number => ++count);
   let connections = 0;
   const nextConnection = (): number => ++connections;
-  const handler = createHandler({ ...options, nextId });
-  const upgrade = createUpgradeHandler({ ...options, nextId, nextConnection });
-  const egress = options.egress?.({ ...options, nextId, nextConnection });
+  let noteRequest = (): void => undefined;
+  const firstRequest = new Promise<void>((resolve) => (noteRequest = resolve));
+  const onRequest = (): void => {
+    noteRequest();
+    options.onRequest?.();
+  };
+  const handler = createHandler({ ...options, nextId, onRequest });
+  const upgrade = createUpgradeHandler({ ...options, nextId, nextConnection, onRequest });
+  const egress = options.egress?.({ ...options, nextId, nextConnection, onRequest });
   // Origin-form targets (`/v1/…`) are the base URL; absolute-form ones (`http://host/…`) are proxy requests.
   const requests = egress ? (req: IncomingMessage, res: ServerResponse) => (req.url?.charCodeAt(0) === 47 ? handler(req, res) : egress.request(req, res)) : handler;
   // With TLS on offer (loopbackTls), a front listens and hands each connection, plain or decrypted, to `server`.
@@ -51,11 +60,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyServer> {
   });
   const { port } = front.address() as AddressInfo;
   tls = options.loopbackTls?.(port);
-  const firstConnection = new Promise<void>((resolve) => front.once('connection', () => resolve()));
   let closing: Promise<void> | undefined;
   return {
     port,
-    firstConnection,
+    firstRequest,
     origin: `http://127.0.0.1:${port}`,
     close() {
       closing ??= (async () => {

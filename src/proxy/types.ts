@@ -157,4 +157,6 @@ export interface TransportOptions {
   maxBodyBytes: number;
   /** Picks the route of a request; default: by path prefix (`/v1`, `/anthropic`). Intercepted connections route by host (proxy/intercept/). */
   route?: (url: string, req: IncomingMessage) => Route | undefined;
+  /** Told of each request (HTTP or WebSocket upgrade) as it arrives at a handler, before anything is read. */
+  onRequest?: () => void;
 }

@@ -228,8 +228,8 @@ export async function startSession(o: SessionOptions): Promise<RunningSession> {
   const warm = setTimeout(() => {
     sessionGuard.warmUp();
     for (const u of Object.values(upstreams)) u?.pool.warm?.();
-    // Dropped when the agent connects, or when the child is gone first.
-    void rehearse(o.guard?.policy, Promise.race([openProxy.firstConnection, running.exited.then(() => undefined)]));
+    // Dropped at the agent's first model request, or when the child is gone first.
+    void rehearse(o.guard?.policy, Promise.race([openProxy.firstRequest, running.exited.then(() => undefined)]));
   }, WARM_UP_AFTER_MS);
   warm.unref();
   void running.exited.then(() => clearTimeout(warm));

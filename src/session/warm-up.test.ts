@@ -1,7 +1,13 @@
-import { readdirSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import * as countWorker from '../cost/count-worker.js';
 import { parsePolicy } from '../policy/parse.js';
 import { rehearse } from './warm-up.js';
+
+// Every tokenizer worker started in this file is noted (the rehearsal must never start one).
+vi.mock('../cost/count-worker.js', async (actual) => {
+  const real = await actual<typeof import('../cost/count-worker.js')>();
+  return { ...real, createCountWorker: vi.fn(real.createCountWorker) };
+});
 
 const never = new Promise<void>(() => undefined);
 const servers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
@@ -25,18 +31,18 @@ describe('the warm-up rehearsal', () => {
 
   it('counts tokens without a tokenizer worker of its own, even when the policy counts every request', async () => {
     const policy = parsePolicy('version: 1\ncost:\n  count_tokens: always\n', 'p.yaml');
-    const threads = (): number => readdirSync('/proc/self/task').length;
-    const before = threads();
+    vi.mocked(countWorker.createCountWorker).mockClear();
     expect(await rehearse({ policy, source: 'p.yaml', sha256: '' }, never)).toEqual([200, 200, 200]);
-    expect(threads()).toBe(before);
+    expect(countWorker.createCountWorker).not.toHaveBeenCalled();
     await closed();
   });
 
-  it('does nothing once the agent has connected', async () => {
+  it("sends nothing once the agent's first request has arrived", async () => {
     expect(await rehearse(undefined, Promise.resolve())).toEqual([]);
+    await closed();
   });
 
-  it('stops where it stands when the agent connects during it', async () => {
+  it("stops where it stands when the agent's first request arrives during it", async () => {
     let arrive = (): void => undefined;
     const arrived = new Promise<void>((resolve) => (arrive = resolve));
     const run = rehearse(undefined, arrived);

@@ -2,11 +2,12 @@
 // request path (the loopback server, handler, guard, stream filters, recorder, undici) to a made-up upstream, all
 // inside its own process. Node compiles a function the first time it runs and V8 a regular expression the first
 // time it matches, and undici compiles its HTTP parser (WebAssembly) at its first connection: a cold first request
-// paid all of that (~20 ms for a 75 KB body, issue 13). The rehearsal pays it while the agent is still starting.
+// paid all of that (~20 ms for a 75 KB body, issue 13). The rehearsal pays it while the agent is still starting,
+// and stops at the agent's first model request.
 //
 // Nothing of it is kept or sent anywhere: its own guard and totals, a recorder that keeps no line, fake keys, an
-// upstream on 127.0.0.1 that answers from this file, no tokenizer worker, servers closed at the end. It shares only code (and the
-// loaded price data) with the session. It never throws; a rehearsal that fails or runs long is simply dropped.
+// upstream on 127.0.0.1 that answers from this file, no tokenizer worker, servers closed at the end. It shares
+// only code (and the loaded price data) with the session. It never throws; one that fails or runs long is dropped.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTokenCounter } from '../cost/tokens.js';
@@ -24,12 +25,12 @@ const REHEARSAL_LIMIT_MS = 10_000;
 
 /**
  * Runs the rehearsal under `policy` (the session's, so its checks are the ones warmed). Resolves, with the HTTP
- * status of each rehearsal request answered, when it is over or was given up (never rejects). It uses idle time
- * only: once `agentArrived` resolves (the agent connected, or the session is ending), the rehearsal is dropped
- * where it stands, so the agent's first request waits at most for the step in progress (a few ms) and finds
- * compiled whatever the rehearsal got through.
+ * status of each rehearsal request answered, once it is over or was given up and everything it opened is closed
+ * (never rejects). It uses idle time only: once `stop` resolves (the agent's first model request arrived, or the
+ * session is ending), the rehearsal is dropped where it stands, so that request waits at most for the step in
+ * progress (a few ms) and finds compiled whatever the rehearsal got through.
  */
-export async function rehearse(policy: LoadedPolicy | undefined, agentArrived: Promise<void>): Promise<number[]> {
+export async function rehearse(policy: LoadedPolicy | undefined, stop: Promise<void>): Promise<number[]> {
   const statuses: number[] = [];
   let over = false;
   let client: Pool | undefined;
@@ -75,7 +76,7 @@ export async function rehearse(policy: LoadedPolicy | undefined, agentArrived: P
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, REHEARSAL_LIMIT_MS).unref()));
   try {
-    await Promise.race([running, limit, agentArrived]);
+    await Promise.race([running, limit, stop]);
   } catch {
     // A failed rehearsal costs the first request its warm-up, nothing more.
   } finally {
@@ -83,7 +84,8 @@ export async function rehearse(policy: LoadedPolicy | undefined, agentArrived: P
     clearTimeout(timer);
     client?.destroy().catch(() => undefined);
   }
-  return [...statuses];
+  await running.catch(() => undefined); // its own `finally` closes what it opened
+  return statuses;
 }
 
 function listen(server: Server): Promise<Server> {

@@ -44,6 +44,7 @@ export function createHandler(options: HandlerOptions): Handler {
   const isDummyKey = secretMatcher(options.dummyKey);
   const inflight = new Set<Promise<void>>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    options.onRequest?.();
     const work = handle(req, res, options, isDummyKey, nextId).catch((error: unknown) => {
       // Last resort: never leave the agent hanging, never echo anything that might hold a key.
       if (!res.headersSent && !res.destroyed) sendError(res, 'openai', { status: 500, code: 'guardrun_internal', message: `guardrun internal error: ${(error as Error)?.name ?? 'Error'}` });

@@ -142,6 +142,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
   }
 
   const handler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    o.onRequest?.();
     socket.on('error', () => undefined);
     upgrade(req, socket, head).catch(() => {
       refuseUpgrade(socket, 500, errorBody('openai', { status: 500, code: 'guardrun_internal', message: 'guardrun internal error' }));
