@@ -123,6 +123,15 @@ describe('the bound and the item memo', () => {
     expect(tokenize).toHaveBeenCalledTimes(1);
   });
 
+  it("keeps an item's count per API: a message counted for Messages is counted afresh for Chat (the same model id)", () => {
+    const item = { role: 'user', content: 'hello there', name: 'bob' };
+    const chat = { model: 'shared-model', messages: [item] };
+    const fresh = createTokenCounter({ countText: (text) => text.length }).countRequest('openai', '/v1/chat/completions', 'shared-model', chat);
+    const counter = createTokenCounter({ countText: (text) => text.length });
+    counter.countRequest('anthropic', '/v1/messages', 'shared-model', { model: 'shared-model', max_tokens: 1, messages: [item] });
+    expect(counter.countRequest('openai', '/v1/chat/completions', 'shared-model', chat)).toEqual(fresh);
+  });
+
   it('keeps the bound of an item whose texts were not counted, with those texts: a re-sent item is not read again', () => {
     const counter = createTokenCounter({ countText: (text) => Math.ceil(text.length / 4) });
     let reads = 0;

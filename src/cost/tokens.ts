@@ -162,8 +162,8 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
   // object again when the session file's index matched it (recording/parts-index.ts), so it costs a lookup, not a walk.
   const itemCounts = new Map<string, WeakMap<object, number>>();
   /** A memo keeping only exact figures: none for an item whose walk took a text at its size (`missed` grew). */
-  const memoFor = (encoding: TokenizerEncoding, model: string | undefined, missed: { n: number }, lookupOnly = false): ItemMemo => {
-    const key = `${encoding}\u0000${model ?? ''}`;
+  const memoFor = (encoding: TokenizerEncoding, walk: string, missed: { n: number }, lookupOnly = false): ItemMemo => {
+    const key = `${encoding}\u0000${walk}`;
     let counts = itemCounts.get(key);
     if (!counts) {
       if (itemCounts.size >= 64) itemCounts.clear();
@@ -183,8 +183,8 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
   // Bounds of list items whose texts were not all counted, by object, with those texts: a re-sent item whose texts
   // are still uncounted (no limit was near, so nothing was tokenized) costs a lookup, not a walk of its text.
   const itemBounds = new Map<string, WeakMap<object, { tokens: number; missing: string[] }>>();
-  const boundsFor = (encoding: TokenizerEncoding, model: string | undefined): WeakMap<object, { tokens: number; missing: string[] }> => {
-    const key = `${encoding}\u0000${model ?? ''}`;
+  const boundsFor = (encoding: TokenizerEncoding, walk: string): WeakMap<object, { tokens: number; missing: string[] }> => {
+    const key = `${encoding}\u0000${walk}`;
     let bounds = itemBounds.get(key);
     if (!bounds) {
       if (itemBounds.size >= 64) itemBounds.clear();
@@ -209,16 +209,16 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
         const n = countSync(text, encoding, budget);
         if (budget.bounded !== bounded) missed.n++;
         return n;
-      }, model, memoFor(encoding, model ?? modelOf(body), missed));
+      }, model, memoFor(encoding, walkOf(provider, endpoint, model, body), missed));
       return budget.bounded ? { inputTokens, encoding, bounded: true } : { inputTokens, encoding };
     },
     boundRequest(provider, endpoint, model, body) {
       const encoding = encodingOf(model, body);
       const missing: string[] = [];
       const missed = { n: 0 };
-      const modelId = model ?? modelOf(body);
-      const exact = memoFor(encoding, modelId, missed);
-      const bounds = boundsFor(encoding, modelId);
+      const walk = walkOf(provider, endpoint, model, body);
+      const exact = memoFor(encoding, walk, missed);
+      const bounds = boundsFor(encoding, walk);
       // An item's exact count when there is one; else the bound an earlier request worked out for the same object,
       // with the texts it left uncounted (so the caller still knows the figure is a bound).
       const memo: ItemMemo = (item, compute) =>
@@ -259,7 +259,7 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
       countRequestTokens(provider, kind, body, (text) => {
         if (cached(text, encoding) === undefined) missing.push(text);
         return 0;
-      }, model, memoFor(encoding, model ?? modelOf(body), { n: 0 }, true)); // items counted before: skipped
+      }, model, memoFor(encoding, walkOf(provider, endpoint, model, body), { n: 0 }, true)); // items counted before: skipped
       if (missing.length > 0) await countMisses(missing, encoding, budgetMs);
       let bounded = false;
       const missed = { n: 0 };
@@ -269,7 +269,7 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
         bounded = true;
         missed.n++;
         return Buffer.byteLength(text);
-      }, model, memoFor(encoding, model ?? modelOf(body), missed));
+      }, model, memoFor(encoding, walkOf(provider, endpoint, model, body), missed));
       return bounded ? { inputTokens, encoding, bounded } : { inputTokens, encoding };
     },
     stats() {
@@ -279,6 +279,14 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     },
     close: () => worker?.close() ?? Promise.resolve(),
   };
+}
+
+/**
+ * What an item's count depends on besides the item: the API's walk (Chat counts `name` and `tool_calls`, Messages
+ * counts content blocks; the session file's index can hand one API's item to another) and the model (image rules).
+ */
+function walkOf(provider: Provider, endpoint: string, model: string | undefined, body: unknown): string {
+  return `${provider}\u0000${endpointKind(provider, endpoint) ?? ''}\u0000${model ?? modelOf(body) ?? ''}`;
 }
 
 function modelOf(body: unknown): string | undefined {
