@@ -105,10 +105,7 @@ const SYSTEM = 'You are a coding agent. Use the tools to read and change files i
 const USER = 'Rename `parseConfig` to `loadConfig` in src/config.ts and update its callers:\n```ts\nexport function parseConfig(text: string) {\n  return JSON.parse(text) as Config;\n}\n```';
 const TOOL_SCHEMA = { type: 'object', properties: { path: { type: 'string', description: 'File to read' }, limit: { type: 'integer' } }, required: ['path'] };
 
-/**
- * What agents send first: a chat completion plain and streamed (OpenAI SDKs), a streamed Responses call with a
- * function (the Agents SDK; Codex over HTTP), a streamed Messages call with tools (Claude Code).
- */
+/** What agents send first: a chat completion plain and streamed (OpenAI SDKs), a streamed Messages call with tools (Claude Code). */
 function rehearsalRequests(dummyKey: string): RehearsalRequest[] {
   const chat = {
     model: 'gpt-4.1',
@@ -118,11 +115,6 @@ function rehearsalRequests(dummyKey: string): RehearsalRequest[] {
   return [
     { path: '/v1/chat/completions', headers: { authorization: `Bearer ${dummyKey}` }, body: chat },
     { path: '/v1/chat/completions', headers: { authorization: `Bearer ${dummyKey}` }, body: { ...chat, stream: true } },
-    {
-      path: '/v1/responses',
-      headers: { authorization: `Bearer ${dummyKey}` },
-      body: { model: 'gpt-4.1', stream: true, instructions: SYSTEM, input: [{ role: 'user', content: USER }], tools: [{ type: 'function', name: 'read_file', description: 'Reads a file', parameters: TOOL_SCHEMA }] },
-    },
     {
       path: '/anthropic/v1/messages',
       headers: { 'x-api-key': dummyKey, 'anthropic-version': '2023-06-01' },
@@ -138,7 +130,6 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   req.on('end', () => {
     const streamed = Buffer.concat(parts).includes('"stream":true');
     if (req.url?.startsWith('/v1/messages')) return sse(res, ANTHROPIC_EVENTS);
-    if (req.url?.startsWith('/v1/responses')) return sse(res, RESPONSES_EVENTS);
     if (streamed) return sse(res, CHAT_EVENTS);
     const body = JSON.stringify(CHAT_COMPLETION);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -167,22 +158,6 @@ const CHAT_EVENTS = [
   chunk([], { prompt_tokens: 120, completion_tokens: 20, total_tokens: 140 }),
   'data: [DONE]\n\n',
 ];
-const RESPONSE = { id: 'resp_rehearsal', object: 'response', created_at: 0, model: 'gpt-4.1', error: null, incomplete_details: null };
-const TEXT_ITEM = { id: 'msg_rehearsal', type: 'message', role: 'assistant' };
-const CALL_ITEM = { id: 'fc_rehearsal', type: 'function_call', call_id: 'call_rehearsal', name: 'read_file' };
-const ARGUMENTS = '{"path":"src/config.ts"}';
-const RESPONSES_EVENTS = [
-  { type: 'response.created', response: { ...RESPONSE, status: 'in_progress', output: [], usage: null } },
-  { type: 'response.output_item.added', output_index: 0, item: { ...TEXT_ITEM, status: 'in_progress', content: [] } },
-  { type: 'response.output_text.delta', item_id: TEXT_ITEM.id, output_index: 0, content_index: 0, delta: 'Reading the file first.' },
-  { type: 'response.output_text.done', item_id: TEXT_ITEM.id, output_index: 0, content_index: 0, text: 'Reading the file first.' },
-  { type: 'response.output_item.done', output_index: 0, item: { ...TEXT_ITEM, status: 'completed', content: [{ type: 'output_text', text: 'Reading the file first.', annotations: [] }] } },
-  { type: 'response.output_item.added', output_index: 1, item: { ...CALL_ITEM, status: 'in_progress', arguments: '' } },
-  { type: 'response.function_call_arguments.delta', item_id: CALL_ITEM.id, output_index: 1, delta: ARGUMENTS },
-  { type: 'response.function_call_arguments.done', item_id: CALL_ITEM.id, output_index: 1, arguments: ARGUMENTS },
-  { type: 'response.output_item.done', output_index: 1, item: { ...CALL_ITEM, status: 'completed', arguments: ARGUMENTS } },
-  { type: 'response.completed', response: { ...RESPONSE, status: 'completed', output: [], usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 0 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 140 } } },
-].map(({ type, ...data }, i) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, ...data })}\n\n`);
 const event = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const ANTHROPIC_EVENTS = [
   event('message_start', { message: { id: 'msg_rehearsal', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: { input_tokens: 120, output_tokens: 1 } } }),
