@@ -72,7 +72,7 @@ interface Job {
  * Longest the worker may take to load an encoding (its ranks and a first run: ~130–450 ms) before a job waiting
  * for it is answered with what it has (nothing) and the worker is ended.
  */
-export const LOAD_LIMIT_MS = 10_000;
+const LOAD_LIMIT_MS = 10_000;
 
 export function createCountWorker(): CountWorker {
   let worker: Worker | undefined;

@@ -83,7 +83,7 @@ export interface TokenCounterOptions {
   maxSyncChars?: number;
   /** Uncached characters sent to the worker per request. Default 8,000,000. */
   maxAsyncChars?: number;
-  /** Time the worker gets per request, in ms, once its encoding is loaded (the load has its own limit, LOAD_LIMIT_MS). Default 2,000. */
+  /** Time the worker gets per request, in ms, once its encoding is loaded (the load has its own limit, 10 s: count-worker.ts). Default 2,000. */
   asyncBudgetMs?: number;
 }
 
@@ -160,16 +160,10 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
 
   // Exact counts of list items (messages, tools) by object: an item a request re-sends is the earlier request's own
   // object again when the session file's index matched it (recording/parts-index.ts), so it costs a lookup, not a walk.
-  const itemCounts = new Map<string, WeakMap<object, number>>();
+  const itemCounts = byWalk<number>();
   /** A memo keeping only exact figures: none for an item whose walk took a text at its size (`missed` grew). */
   const memoFor = (encoding: TokenizerEncoding, walk: string, missed: { n: number }, lookupOnly = false): ItemMemo => {
-    const key = `${encoding}\u0000${walk}`;
-    let counts = itemCounts.get(key);
-    if (!counts) {
-      if (itemCounts.size >= 64) itemCounts.clear();
-      itemCounts.set(key, (counts = new WeakMap()));
-    }
-    const known = counts;
+    const known = itemCounts(encoding, walk);
     return (item, compute) => {
       const found = known.get(item);
       if (found !== undefined) return found;
@@ -182,16 +176,7 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
 
   // Bounds of list items whose texts were not all counted, by object, with those texts: a re-sent item whose texts
   // are still uncounted (no limit was near, so nothing was tokenized) costs a lookup, not a walk of its text.
-  const itemBounds = new Map<string, WeakMap<object, { tokens: number; missing: string[] }>>();
-  const boundsFor = (encoding: TokenizerEncoding, walk: string): WeakMap<object, { tokens: number; missing: string[] }> => {
-    const key = `${encoding}\u0000${walk}`;
-    let bounds = itemBounds.get(key);
-    if (!bounds) {
-      if (itemBounds.size >= 64) itemBounds.clear();
-      itemBounds.set(key, (bounds = new WeakMap()));
-    }
-    return bounds;
-  };
+  const boundsFor = byWalk<{ tokens: number; missing: string[] }>();
 
   return {
     countText: (text, encoding) => countSync(text, encoding, { chars: maxSyncChars, bounded: false }),
@@ -278,6 +263,20 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
       return { hits, misses, entries };
     },
     close: () => worker?.close() ?? Promise.resolve(),
+  };
+}
+
+/** Figures kept by item object, one map per encoding and API walk (at most 64 of them; all dropped past that). */
+function byWalk<V>(): (encoding: TokenizerEncoding, walk: string) => WeakMap<object, V> {
+  const maps = new Map<string, WeakMap<object, V>>();
+  return (encoding, walk) => {
+    const key = `${encoding}\u0000${walk}`;
+    let map = maps.get(key);
+    if (!map) {
+      if (maps.size >= 64) maps.clear();
+      maps.set(key, (map = new WeakMap()));
+    }
+    return map;
   };
 }
 
