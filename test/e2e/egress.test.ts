@@ -3,17 +3,17 @@
 // logged and held to the policy's `network` lists; nothing else can use the proxy. "api.openai.com" never
 // leaves this machine: the child's CONNECT names it, guardrun answers it and forwards to the fake upstream.
 import { execa } from 'execa';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request } from 'node:http';
 import { connect as connectTcp, type AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { AGENTS, BIN, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, keyArgs, readLines, tempDir } from './harness.js';
+import { AGENTS, BIN, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, keyArgs, readLines, startLoopbackSite, tempDir, type LoopbackSite } from './harness.js';
 import { envProxyNode } from './env-proxy-node.js';
 
 let upstream: FakeUpstream;
-let site: Server;
+let site: LoopbackSite;
 let sitePort: number;
 const siteHits: string[] = [];
 let dir: string;
@@ -23,17 +23,15 @@ const sessionPath = (): string => join(dir, `e${++n}.jsonl`);
 beforeAll(async () => {
   upstream = await startFakeUpstream({ openaiKey: FAKE_OPENAI_KEY });
   dir = tempDir('guardrun-egress-');
-  site = createServer((req, res) => {
+  site = await startLoopbackSite((req, res) => {
     siteHits.push(`${req.method} ${req.url} ${req.headers['proxy-authorization'] ? 'with-proxy-auth' : ''}`.trim());
     res.end('hello from the loopback site\n');
   });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  sitePort = (site.address() as AddressInfo).port;
+  sitePort = site.port;
 });
 afterAll(async () => {
   await upstream?.close();
-  site?.closeAllConnections();
-  await new Promise((resolve) => site?.close(resolve));
+  await site?.close();
 });
 
 function policy(text: string): string {

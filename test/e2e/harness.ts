@@ -1,6 +1,8 @@
 // Shared pieces for end-to-end tests: the built CLI, fake keys, temp dirs, session files.
 import { execa, type Options, type ResultPromise } from 'execa';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,4 +57,23 @@ export function readLines(file: string): Array<Record<string, any>> {
 export function agentResult(stdout: unknown): Record<string, any> {
   const lines = String(stdout).trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/** A plain HTTP server on 127.0.0.1 (a host the child may reach, or not, through the egress proxy). */
+export interface LoopbackSite {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts a LoopbackSite answering with `listener`; `close` ends its connections too. */
+export async function startLoopbackSite(listener: RequestListener): Promise<LoopbackSite> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

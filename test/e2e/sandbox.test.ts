@@ -5,13 +5,11 @@
 // against the same command without --sandbox, where it succeeds, so the test shows the sandbox did it.
 import { execa } from 'execa';
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../../fixtures/fake-upstream.mjs';
-import { AGENTS, BIN, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, keyArgs, readLines, tempDir } from './harness.js';
+import { AGENTS, BIN, FAKE_OPENAI_KEY, agentResult, baseEnv, guardrun, keyArgs, readLines, startLoopbackSite, tempDir, type LoopbackSite } from './harness.js';
 
 /** Whether bubblewrap can make its namespaces here at all; the tests say loudly when it cannot. */
 function bubblewrapProblem(): string | undefined {
@@ -24,7 +22,7 @@ const problem = bubblewrapProblem();
 if (problem) process.stderr.write(`\n*** SKIPPING the --sandbox tests: ${problem} ***\n\n`);
 
 let upstream: FakeUpstream;
-let site: Server;
+let site: LoopbackSite;
 let sitePort: number;
 let dir: string;
 let home: string;
@@ -37,14 +35,12 @@ beforeAll(async () => {
   home = join(dir, 'home');
   mkdirSync(join(home, '.codex'), { recursive: true });
   writeFileSync(join(home, '.codex', 'auth.json'), '{"OPENAI_API_KEY":"sk-test-fake-stored-login-0000000000"}\n');
-  site = createServer((_req, res) => res.end('host loopback\n'));
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  sitePort = (site.address() as AddressInfo).port;
+  site = await startLoopbackSite((_req, res) => res.end('host loopback\n'));
+  sitePort = site.port;
 });
 afterAll(async () => {
   await upstream?.close();
-  site?.closeAllConnections();
-  await new Promise((resolve) => site?.close(resolve));
+  await site?.close();
 });
 
 const run = (args: string[], opts: { file?: string; sandbox?: boolean; flags?: string[]; env?: Record<string, string | undefined> } = {}) =>
